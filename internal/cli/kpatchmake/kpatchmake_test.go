@@ -1,0 +1,94 @@
+package kpatchmake
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golibcare/golibcare/internal/kpatch"
+)
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		want     Options
+		wantErr  string
+		wantCode int
+	}{
+		{name: "guide form", args: []string{"-b", "abc", "foobar.stripped", "-o", "foo.kpatch"},
+			want: Options{BuildID: "abc", ID: DefaultID, Output: "foo.kpatch", Input: "foobar.stripped"}},
+		{name: "with id", args: []string{"-d", "-b", "abc", "-i", "0002", "in"},
+			want: Options{BuildID: "abc", ID: "0002", Input: "in", Debug: true}},
+		{name: "no build id", args: []string{"in"}, wantErr: "-b", wantCode: 1},
+		{name: "no input", args: []string{"-b", "x"}, wantErr: "no input", wantCode: 1},
+		{name: "duplicate id", args: []string{"-b", "x", "-i", "1", "-i", "2", "in"}, wantErr: "duplicate inputted patch id", wantCode: 255},
+		{name: "duplicate build id", args: []string{"-b", "x", "-b", "y", "in"}, wantErr: "duplicate inputted buildid", wantCode: 255},
+		{name: "unknown option", args: []string{"-v", "-b", "x", "in"}, wantErr: "unknown shorthand", wantCode: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *Options
+			cmd := NewCmd(func(o *Options) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(new(bytes.Buffer))
+			cmd.SetErr(new(bytes.Buffer))
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tc.wantErr)
+				}
+				if c := ExitCode(err); c != tc.wantCode {
+					t.Errorf("got exit code %d, want %d", c, tc.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.BuildID != tc.want.BuildID || got.ID != tc.want.ID || got.Output != tc.want.Output ||
+				got.Input != tc.want.Input || got.Debug != tc.want.Debug {
+				t.Errorf("got %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunWritesFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	elfImg, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, elfImg[:4096], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.kpatch")
+	var stderr bytes.Buffer
+	bid := strings.Repeat("ab", 20)
+	err = Run(&Options{BuildID: bid, ID: "0001", Input: in, Output: out, Stderr: &stderr,
+		Now: func() time.Time { return time.Unix(42, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := kpatch.DecodeHeader(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.IDString() != "0001" || h.BuildIDString() != bid || h.BuildTime != 42 || int(h.TotalSize) != len(b) {
+		t.Errorf("got header id %q bid %q time %d total %d (file %d)", h.IDString(), h.BuildIDString(), h.BuildTime, h.TotalSize, len(b))
+	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm()&^0o660 != 0 {
+		t.Errorf("got mode %v, want 0660 less the umask", fi.Mode().Perm())
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("unexpected stderr %q", stderr.String())
+	}
+}

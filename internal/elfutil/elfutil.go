@@ -1,0 +1,46 @@
+// Package elfutil holds small, panic-free helpers over ELF files: opening with
+// debug/elf behind a recover, bounds-checked slicing, raw symbol and
+// relocation entries, and GNU Build-ID lookup.
+package elfutil
+
+import (
+	"debug/elf"
+	"fmt"
+	"io"
+)
+
+// SafeOpen opens path with debug/elf, turning a panic of the parser on a
+// malformed file into an error. If the parser panics, the descriptor it
+// opened is left to the os.File finalizer.
+func SafeOpen(path string) (f *elf.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("open %s: malformed elf: %v", path, r)
+		}
+	}()
+	return elf.Open(path)
+}
+
+// SafeNewFile is elf.NewFile behind a recover, for ELF images in memory.
+func SafeNewFile(r io.ReaderAt) (f *elf.File, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			f, err = nil, fmt.Errorf("malformed elf: %v", rec)
+		}
+	}()
+	return elf.NewFile(r)
+}
+
+// SafeSectionData returns the contents of s, recovering from parser panics
+// and refusing SHT_NOBITS sections.
+func SafeSectionData(s *elf.Section) (b []byte, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			b, err = nil, fmt.Errorf("section %q: malformed elf: %v", s.Name, rec)
+		}
+	}()
+	if s.Type == elf.SHT_NOBITS {
+		return nil, fmt.Errorf("section %q: no file data (SHT_NOBITS)", s.Name)
+	}
+	return s.Data()
+}

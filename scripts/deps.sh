@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the demo need, when missing.
+set -euo pipefail
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v strip >/dev/null || need+=(binutils)
+command -v readelf >/dev/null || need+=(binutils)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2
+	exit 1
+fi
+echo "deps: installing ${need[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
