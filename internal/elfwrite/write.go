@@ -12,24 +12,32 @@ import (
 // maxFileSize caps the image Bytes builds; .kpatch sizes are uint32 (facts §1.1).
 const maxFileSize = 1 << 32
 
-// writer accumulates an image in memory; the first error sticks and later
-// calls do nothing, so a layout is written as a flat list of steps.
+// writer fills an image whose size is known up front; the first error
+// sticks and later calls do nothing, so a layout is written as a flat list
+// of steps.
 type writer struct {
 	buf []byte
 	err error
+}
+
+// extent grows *end to cover size bytes at off, refusing overflow and images
+// beyond maxFileSize.
+func extent(end *uint64, off, size uint64) error {
+	e := off + size
+	if e < off || e > maxFileSize {
+		return fmt.Errorf("%#x bytes at %#x: beyond %#x", size, off, uint64(maxFileSize))
+	}
+	*end = max(*end, e)
+	return nil
 }
 
 func (w *writer) writeAt(off uint64, b []byte) {
 	if w.err != nil {
 		return
 	}
-	end := off + uint64(len(b))
-	if end < off || end > maxFileSize {
-		w.err = fmt.Errorf("write of %#x bytes at %#x: beyond %#x", len(b), off, uint64(maxFileSize))
+	if off > uint64(len(w.buf)) || uint64(len(b)) > uint64(len(w.buf))-off {
+		w.err = fmt.Errorf("write of %#x bytes at %#x: past the %#x-byte image", len(b), off, len(w.buf))
 		return
-	}
-	if end > uint64(len(w.buf)) {
-		w.buf = append(w.buf, make([]byte, end-uint64(len(w.buf)))...)
 	}
 	copy(w.buf[off:], b)
 }
@@ -63,7 +71,11 @@ func (f *File) Bytes() ([]byte, error) {
 	if h.Shnum > 0 {
 		h.Shentsize = elfutil.Section64Size
 	}
-	w := &writer{buf: make([]byte, elfutil.Header64Size)}
+	size, err := f.size(&h)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{buf: make([]byte, size)}
 	for i := range f.Sections {
 		f.writeSection(w, i)
 	}
@@ -75,6 +87,24 @@ func (f *File) Bytes() ([]byte, error) {
 	}
 	w.structAt(0, &h)
 	return w.buf, w.err
+}
+
+// size returns the length of the image: the furthest end of the headers
+// and of the section contents.
+func (f *File) size(h *elf.Header64) (uint64, error) {
+	end := uint64(elfutil.Header64Size)
+	err := extent(&end, h.Phoff, uint64(len(f.Progs))*elfutil.Prog64Size)
+	if err == nil {
+		err = extent(&end, h.Shoff, uint64(len(f.Sections))*elfutil.Section64Size)
+	}
+	for i := range f.Sections {
+		if s := &f.Sections[i]; err == nil && s.HasData() {
+			if err = extent(&end, s.Header.Off, uint64(len(s.Data))); err != nil {
+				err = fmt.Errorf("section %d %q: %w", i, s.Name, err)
+			}
+		}
+	}
+	return end, err
 }
 
 func (f *File) writeSection(w *writer, i int) {

@@ -39,7 +39,7 @@ func splitText(b []byte) text {
 
 func (t text) bytes() []byte {
 	if len(t.lines) == 0 {
-		return nil
+		return []byte{} // non-nil: nil output means "no result"
 	}
 	s := strings.Join(t.lines, "\n")
 	if !t.noEOL {

@@ -86,11 +86,12 @@ func Parse(ehFrame []byte, ehFrameAddr uint64) (*Table, error) {
 	if len(ehFrame) >= maxSection {
 		return nil, fmt.Errorf("parse .eh_frame: %d bytes: %w", len(ehFrame), ErrUnsupported)
 	}
-	p := parser{t: &Table{data: ehFrame, addr: ehFrameAddr}, cieAt: map[int]int32{}}
+	// gcc's FDEs take 24-80 bytes; sizing for 40 avoids most regrowth.
+	t := &Table{data: ehFrame, addr: ehFrameAddr, fdes: make([]fde, 0, len(ehFrame)/40)}
+	p := parser{t: t, cieAt: map[int]int32{}}
 	if err := p.entries(); err != nil {
 		return nil, fmt.Errorf("parse .eh_frame: %w", err)
 	}
-	t := p.t
 	less := func(a, b fde) int {
 		switch {
 		case a.start < b.start:

@@ -1,0 +1,288 @@
+package apply
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/procfs"
+)
+
+const (
+	pageSize = 4096
+	// maxPhnum bounds the program headers read from a target (real objects
+	// have about a dozen).
+	maxPhnum = 128
+	// maxNoteSize bounds a PT_NOTE segment read while looking for the
+	// Build-ID (upstream reads only notes up to 128 bytes).
+	maxNoteSize      = 4096
+	_NT_GNU_BUILD_ID = 3 // elf.h
+)
+
+// Object is one ELF object mapped in the target (facts §8.3–8.4).
+type Object struct {
+	Name       string // basename of the mapped path
+	Path       string
+	VMAs       []procfs.Mapping
+	LoadOffset uint64
+	BuildID    string
+	Shared     bool // a library: searched for imported symbols
+	// Applied lists the patches applied to this object, oldest first.
+	Applied []*Applied
+
+	phdrs []elf.Prog64
+	dyn   *dynSymbols
+}
+
+// Start returns the start of the object's first mapping.
+func (o *Object) Start() uint64 { return o.VMAs[0].Start }
+
+// End returns the end of the object's last mapping.
+func (o *Object) End() uint64 { return o.VMAs[len(o.VMAs)-1].End }
+
+// Applied is a patch found in the target: an anonymous r-x region whose
+// first bytes are a KPATCH1 header copy.
+type Applied struct {
+	Start   uint64 // kpta
+	CodeEnd uint64 // end of its r-x mapping
+	Header  kpatch.Header
+	Object  *Object // the object with the header's Build-ID, if mapped
+
+	savedJumps []uint64 // targets of the jumps its saved bytes hold
+}
+
+// End returns the end of the whole region.
+func (a *Applied) End() uint64 { return a.Start + a.Header.KpatchTotalMemSz }
+
+// ID returns the patch id.
+func (a *Applied) ID() string { return a.Header.IDString() }
+
+// Snapshot is what one reading of the target's maps and memory found.
+type Snapshot struct {
+	Pid     int
+	Maps    []procfs.Mapping
+	Objects []*Object
+	Applied []*Applied
+	Stub    uint64 // an executable address for remote syscalls (libc's text when mapped)
+	holes   []span
+}
+
+// Discover reads the target's mappings and finds its ELF objects, their
+// Build-IDs and the patches applied to them.
+func Discover(h Host) (*Snapshot, error) {
+	maps, err := h.Maps()
+	if err != nil {
+		return nil, fmt.Errorf("pid %d: read maps: %w", h.Pid(), err)
+	}
+	s := &Snapshot{Pid: h.Pid(), Maps: maps, holes: findHoles(maps)}
+	if err := s.scan(h); err != nil {
+		return nil, fmt.Errorf("pid %d: %w", h.Pid(), err)
+	}
+	return s, nil
+}
+
+func (s *Snapshot) scan(mem Memory) error {
+	groups := map[[3]uint64]*Object{}
+	for _, m := range s.Maps {
+		switch {
+		case isPatchRegion(m):
+			if a := readApplied(mem, m); a != nil {
+				a.loadSavedJumps(mem)
+				s.Applied = append(s.Applied, a)
+			}
+		case m.Inode != 0 && !strings.HasPrefix(m.Path, "["):
+			key := [3]uint64{uint64(m.DevMajor), uint64(m.DevMinor), m.Inode}
+			o := groups[key]
+			if o == nil {
+				o = &Object{Path: strings.TrimSuffix(m.Path, " (deleted)")}
+				o.Name = filepath.Base(o.Path)
+				groups[key] = o
+				s.Objects = append(s.Objects, o)
+			}
+			o.VMAs = append(o.VMAs, m)
+		}
+	}
+	objs := s.Objects[:0]
+	for _, o := range s.Objects {
+		ok, err := o.readELF(mem)
+		if err != nil {
+			return fmt.Errorf("object %s: %w", o.Path, err)
+		}
+		if ok {
+			objs = append(objs, o)
+		}
+	}
+	s.Objects = objs
+	s.linkApplied()
+	s.Stub = s.findStub()
+	return nil
+}
+
+func isPatchRegion(m procfs.Mapping) bool {
+	return m.Inode == 0 && m.Path == "" && m.Perms == "r-xp" && m.Size() >= kpatch.HeaderSize
+}
+
+func readApplied(mem Memory, m procfs.Mapping) *Applied {
+	b, err := readFull(mem, m.Start, kpatch.HeaderSize)
+	if err != nil {
+		return nil
+	}
+	h, err := kpatch.DecodeHeader(b)
+	if err != nil || h.KpatchTotalMemSz < m.Size() {
+		return nil
+	}
+	return &Applied{Start: m.Start, CodeEnd: m.End, Header: *h}
+}
+
+// linkApplied attaches every applied patch to the object with its Build-ID.
+func (s *Snapshot) linkApplied() {
+	for _, a := range s.Applied {
+		for _, o := range s.Objects {
+			if o.BuildID != "" && o.BuildID == a.Header.BuildIDString() {
+				a.Object = o
+				o.Applied = append(o.Applied, a)
+				break
+			}
+		}
+	}
+}
+
+// findStub prefers libc's text like upstream; any executable file mapping
+// works for a `syscall; int3` stub.
+func (s *Snapshot) findStub() uint64 {
+	var any uint64
+	for _, o := range s.Objects {
+		for _, m := range o.VMAs {
+			if !m.Exec() {
+				continue
+			}
+			if strings.HasPrefix(o.Name, "libc.") || strings.HasPrefix(o.Name, "libc-") {
+				return m.Start
+			}
+			if any == 0 {
+				any = m.Start
+			}
+		}
+	}
+	return any
+}
+
+// readELF reads the ELF and program headers of o from memory. It returns
+// false for mappings that are not ELF objects (data files).
+func (o *Object) readELF(mem Memory) (bool, error) {
+	first := o.VMAs[0]
+	if first.Offset != 0 || !first.Read() {
+		return false, nil
+	}
+	b, err := readFull(mem, first.Start, 64)
+	if err != nil || !bytes.HasPrefix(b, []byte(elf.ELFMAG)) || elf.Class(b[elf.EI_CLASS]) != elf.ELFCLASS64 {
+		return false, nil
+	}
+	var eh elf.Header64
+	if _, err := binary.Decode(b, binary.LittleEndian, &eh); err != nil {
+		return false, nil
+	}
+	if eh.Phentsize != 56 || eh.Phnum == 0 || eh.Phnum > maxPhnum || eh.Phoff+uint64(eh.Phnum)*56 > first.Size() {
+		return false, nil
+	}
+	pb, err := readFull(mem, first.Start+eh.Phoff, int(eh.Phnum)*56)
+	if err != nil {
+		return false, err
+	}
+	o.phdrs = make([]elf.Prog64, eh.Phnum)
+	if _, err := binary.Decode(pb, binary.LittleEndian, o.phdrs); err != nil {
+		return false, err
+	}
+	return o.setup(mem, elf.Type(eh.Type))
+}
+
+func (o *Object) setup(mem Memory, typ elf.Type) (bool, error) {
+	lowest, interp, haveLoad := ^uint64(0), false, false
+	for _, p := range o.phdrs {
+		switch elf.ProgType(p.Type) {
+		case elf.PT_LOAD:
+			haveLoad = true
+			lowest = min(lowest, p.Vaddr)
+		case elf.PT_INTERP:
+			interp = true
+		}
+	}
+	if !haveLoad {
+		return false, nil
+	}
+	o.LoadOffset = o.Start() - lowest&^(pageSize-1)
+	o.Shared = typ == elf.ET_DYN && !interp || isLibc(o.Name)
+	o.BuildID = o.readBuildID(mem)
+	return true, nil
+}
+
+func isLibc(name string) bool {
+	for _, p := range []string{"libc.", "libc-", "libpthread", "libdl"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// readBuildID returns the first NT_GNU_BUILD_ID note of the PT_NOTE
+// segments, as lowercase hex.
+func (o *Object) readBuildID(mem Memory) string {
+	for _, p := range o.phdrs {
+		if elf.ProgType(p.Type) != elf.PT_NOTE || p.Memsz > maxNoteSize {
+			continue
+		}
+		b, err := readFull(mem, o.LoadOffset+p.Vaddr, int(p.Memsz))
+		if err != nil {
+			continue
+		}
+		if id := findBuildIDNote(b); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+func findBuildIDNote(b []byte) string {
+	for len(b) >= 12 {
+		namesz := uint64(binary.LittleEndian.Uint32(b))
+		descsz := uint64(binary.LittleEndian.Uint32(b[4:]))
+		typ := binary.LittleEndian.Uint32(b[8:])
+		nameEnd := 12 + (namesz+3)&^3
+		descEnd := nameEnd + (descsz+3)&^3
+		if descEnd > uint64(len(b)) || nameEnd+descsz > uint64(len(b)) {
+			return ""
+		}
+		if namesz == 4 && string(b[12:16]) == "GNU\x00" && typ == _NT_GNU_BUILD_ID {
+			return hex.EncodeToString(b[nameEnd : nameEnd+descsz])
+		}
+		b = b[descEnd:]
+	}
+	return ""
+}
+
+// FindObject returns the object with the given Build-ID.
+func (s *Snapshot) FindObject(buildID string) *Object {
+	for _, o := range s.Objects {
+		if o.BuildID == buildID {
+			return o
+		}
+	}
+	return nil
+}
+
+// Main returns the main executable object (the first non-library ELF
+// object), or nil.
+func (s *Snapshot) Main() *Object {
+	for _, o := range s.Objects {
+		if !o.Shared {
+			return o
+		}
+	}
+	return nil
+}

@@ -1,0 +1,399 @@
+package apply
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/golibcare/golibcare/internal/kpatch"
+	"golang.org/x/sys/unix"
+)
+
+// job is one patch applied to one object.
+type job struct {
+	obj     *Object
+	patch   *PatchFile
+	rel     *relObj
+	imports []int
+	syms    map[int]symbol // import index → resolved symbol
+	lay     layout
+	cands   []uint64
+	kpta    uint64
+	infos   []kpatch.Info
+	written []int // info indexes whose jump is in place
+}
+
+// Patch applies the patches of src that match objects of the process.
+// A Result with Count 0 means no patch applies. Any failure before the
+// jumps are written leaves the process as it was.
+func Patch(h Host, src *Source, opt Options) (*Result, error) {
+	opt.defaults()
+	snap, err := Discover(h)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := planPatch(snap, src, opt.All)
+	if err != nil || len(jobs) == 0 {
+		return &Result{}, err
+	}
+	opt.Logf("%d object(s) have valid patch(es)", len(jobs))
+	for _, j := range jobs {
+		if err := j.prepare(snap, h); err != nil {
+			return nil, fmt.Errorf("%s: %w", j.obj.Name, err)
+		}
+	}
+	if err := src.RunHook("before", h.Pid()); err != nil {
+		return nil, err
+	}
+	t, err := h.Attach()
+	if err != nil {
+		return nil, err
+	}
+	s := &session{pid: h.Pid(), t: t, snap: snap, opt: opt}
+	err = s.patch(h, jobs)
+	res := &Result{Frozen: s.frozen}
+	if err != nil {
+		return res, err
+	}
+	if err := src.RunHook("after", h.Pid()); err != nil {
+		opt.Logf("%v", err)
+	}
+	res.Count = len(jobs)
+	for _, j := range jobs {
+		res.Patches = append(res.Patches, j.info())
+	}
+	return res, nil
+}
+
+// planPatch pairs objects with their patches and refuses ids already
+// applied.
+func planPatch(snap *Snapshot, src *Source, all bool) ([]*job, error) {
+	var jobs []*job
+	for _, o := range snap.Objects {
+		p, err := src.Lookup(o.BuildID)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			continue
+		}
+		id := p.File.Header.IDString()
+		for _, a := range o.Applied {
+			if a.ID() == id {
+				return nil, fmt.Errorf("A patch with patch-id(%s) is already applied by %s", id, o.Name)
+			}
+		}
+		jobs = append(jobs, &job{obj: o, patch: p})
+	}
+	if f := src.File(); f != nil && len(jobs) == 0 && !all {
+		return nil, mismatch(snap, f)
+	}
+	return jobs, nil
+}
+
+func mismatch(snap *Snapshot, p *PatchFile) error {
+	have := "no ELF objects"
+	if m := snap.Main(); m != nil {
+		have = fmt.Sprintf("%s has Build-ID %s", m.Name, m.BuildID)
+	}
+	return fmt.Errorf("patch %s is for Build-ID %s, but no object of pid %d has it (%s)",
+		p.Path, p.File.Header.BuildIDString(), snap.Pid, have)
+}
+
+// prepare parses the patch and resolves its imports while the target runs.
+func (j *job) prepare(snap *Snapshot, mem Memory) error {
+	rel, err := parseRelObj(j.patch.File.ELF)
+	if err != nil {
+		return err
+	}
+	j.rel, j.imports, j.syms = rel, rel.imports(), map[int]symbol{}
+	for _, i := range j.imports {
+		name, ver := splitVersion(rel.symNames[i])
+		sym, err := resolve(snap, mem, name, ver)
+		if err != nil {
+			return err
+		}
+		if sym == nil {
+			if elfBind(rel, i) == weakBind {
+				j.syms[i] = symbol{}
+				continue
+			}
+			return fmt.Errorf("failed to resolve undefined symbol '%s'", rel.symNames[i])
+		}
+		j.syms[i] = *sym
+	}
+	j.lay = rel.layout(len(j.imports))
+	return nil
+}
+
+// resolve looks an import up like the dynamic linker: the executable
+// first (copy relocations live there), then libraries in maps order.
+func resolve(snap *Snapshot, mem Memory, name, ver string) (*symbol, error) {
+	order := make([]*Object, 0, len(snap.Objects))
+	if m := snap.Main(); m != nil {
+		order = append(order, m)
+	}
+	for _, o := range snap.Objects {
+		if o.Shared {
+			order = append(order, o)
+		}
+	}
+	for _, o := range order {
+		sym, ok, err := o.lookup(mem, name, ver)
+		if err != nil {
+			if o == snap.Main() {
+				continue // a static or odd executable: libraries still count
+			}
+			return nil, err
+		}
+		if ok {
+			return &sym, nil
+		}
+	}
+	return nil, nil
+}
+
+// patch runs the three phases of design §3.5 and undoes everything on
+// failure.
+func (s *session) patch(h Host, jobs []*job) error {
+	if maps, err := h.Maps(); err == nil {
+		s.snap.holes = findHoles(maps)
+	}
+	if err := s.allocate(jobs); err != nil {
+		return s.finish(s.rollback(jobs, err))
+	}
+	if err := s.fill(jobs); err != nil {
+		return s.finish(s.rollback(jobs, err))
+	}
+	mods := s.modules()
+	if err := s.commit(jobs, mods); err != nil {
+		return s.finish(s.rollback(jobs, err))
+	}
+	return s.detach()
+}
+
+// allocate maps a region next to each object and resolves IFUNCs: the
+// first, short stop.
+func (s *session) allocate(jobs []*job) error {
+	holes := s.snap.holes
+	for _, j := range jobs {
+		j.cands = regionCandidates(holes, j.obj.Start(), j.obj.End(), j.lay.totalMemSz)
+		if len(j.cands) > 0 {
+			holes = reserve(holes, j.cands[0], j.lay.totalMemSz)
+		}
+	}
+	if err := s.stop(); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if err := s.mapRegion(j); err != nil {
+			return err
+		}
+		if err := s.resolveIFuncs(j); err != nil {
+			return err
+		}
+		if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
+			return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
+		}
+	}
+	return s.resume()
+}
+
+func (s *session) mapRegion(j *job) error {
+	size := j.lay.totalMemSz
+	for _, a := range j.cands {
+		got, err := s.syscall(_SYS_mmap, a, size, _PROT_READ|_PROT_WRITE,
+			_MAP_PRIVATE|_MAP_ANONYMOUS|_MAP_FIXED_NOREPLACE, math.MaxUint64, 0)
+		if errors.Is(err, unix.EEXIST) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("mmap %#x bytes at %#x in pid %d: %w", size, a, s.pid, err)
+		}
+		if got != a {
+			if err := s.munmap(got, size); err != nil {
+				return err
+			}
+			continue
+		}
+		j.kpta = a
+		s.opt.Logf("allocated %#x bytes at %#x for '%s' patch", size, a, j.obj.Name)
+		return nil
+	}
+	return errNoRegion(j.obj.Name, size)
+}
+
+func (s *session) resolveIFuncs(j *job) error {
+	for i, sym := range j.syms {
+		if !sym.ifunc {
+			continue
+		}
+		addr, err := s.t.Call(s.snap.Stub, sym.addr)
+		if err != nil {
+			return fmt.Errorf("ifunc resolver of %q in pid %d: %w", j.rel.symNames[i], s.pid, err)
+		}
+		j.syms[i] = symbol{addr: addr}
+	}
+	return nil
+}
+
+// fill relocates each patch for its region and writes it while the target
+// runs: nothing refers to the region yet. The header goes last, so the
+// KPATCH1 marker appears only over a complete image.
+func (s *session) fill(jobs []*job) error {
+	for _, j := range jobs {
+		if err := j.link(); err != nil {
+			return fmt.Errorf("%s: %w", j.obj.Name, err)
+		}
+		if err := j.write(s.t); err != nil {
+			return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
+		}
+	}
+	return nil
+}
+
+// link relocates the private image and decodes its info records.
+func (j *job) link() error {
+	env := &relocEnv{kpta: j.kpta, lay: j.lay, loadOffset: j.obj.LoadOffset,
+		real: map[int]uint64{}, slot: map[int]uint64{}}
+	for k, i := range j.imports {
+		env.real[i] = j.syms[i].addr
+		env.slot[i] = j.kpta + uint64(j.lay.jmpOffset) + 16 + jumpEntrySize*uint64(k)
+	}
+	if err := j.rel.relocate(env); err != nil {
+		return err
+	}
+	infos, err := kpatch.DecodeInfos(j.rel.bytes(j.rel.info))
+	if err != nil {
+		return err
+	}
+	for _, in := range infos {
+		if in.IsNew() {
+			continue
+		}
+		if in.Dlen < 5 {
+			return fmt.Errorf("too small function to patch at %#x", in.Daddr)
+		}
+		if d := int64(in.Saddr - in.Daddr - 5); d < math.MinInt32 || d > math.MaxInt32 {
+			return fmt.Errorf("jump %#x -> %#x out of rel32 range", in.Daddr, in.Saddr)
+		}
+	}
+	j.infos = infos
+	return nil
+}
+
+func (j *job) header() []byte {
+	h := j.patch.File.Header
+	h.JmpOffset, h.ElfOffset = j.lay.jmpOffset, j.lay.elfOffset
+	h.UserInfo, h.UserUndo = j.lay.userInfo, j.lay.userUndo
+	h.UserLevel = j.patch.Level
+	h.KpatchTotalMemSz = j.lay.totalMemSz
+	return h.Encode()
+}
+
+func (j *job) write(mem Memory) error {
+	if err := writeFull(mem, j.kpta+uint64(j.lay.elfOffset), j.rel.img); err != nil {
+		return err
+	}
+	if len(j.imports) > 0 {
+		addrs := make([]uint64, len(j.imports))
+		for k, i := range j.imports {
+			addrs[k] = j.syms[i].addr
+		}
+		if err := writeFull(mem, j.kpta+uint64(j.lay.jmpOffset), jumpTable(addrs)); err != nil {
+			return err
+		}
+	}
+	undo := make([]byte, 5*j.lay.ninfo)
+	for i, in := range j.infos {
+		if in.IsNew() {
+			continue
+		}
+		b, err := readFull(mem, in.Daddr, 5)
+		if err != nil {
+			return fmt.Errorf("origcode: %w", err)
+		}
+		copy(undo[5*i:], b)
+	}
+	if err := writeFull(mem, j.kpta+uint64(j.lay.userUndo), undo); err != nil {
+		return err
+	}
+	return writeFull(mem, j.kpta, j.header())
+}
+
+// hunk is the jump written over the first bytes of a replaced function.
+func hunk(in kpatch.Info) []byte {
+	b := []byte{0xe9, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint32(b[1:], uint32(in.Saddr-in.Daddr-5))
+	return b
+}
+
+// commit is the second stop: safety check, then the jumps.
+func (s *session) commit(jobs []*job, mods moduleSet) error {
+	var ranges []protRange
+	for _, j := range jobs {
+		for _, in := range j.infos {
+			if !in.IsNew() {
+				ranges = append(ranges, protRange{in.Daddr, in.Daddr + uint64(in.Dlen), j.funcName(in)})
+			}
+		}
+	}
+	if err := s.stop(); err != nil {
+		return err
+	}
+	if err := s.waitSafe(ranges, mods); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		for i, in := range j.infos {
+			if in.IsNew() {
+				continue
+			}
+			if err := writeFull(s.t, in.Daddr, hunk(in)); err != nil {
+				return fmt.Errorf("%s: write jump at %#x: %w", j.obj.Name, in.Daddr, err)
+			}
+			j.written = append(j.written, i)
+			s.opt.Debugf("%s hunk %#x+%d -> %#x+%d", j.obj.Name, in.Daddr, in.Dlen, in.Saddr, in.Slen)
+		}
+	}
+	return nil
+}
+
+// rollback restores every jump written and unmaps every region; the
+// target is left stopped for finish to detach.
+func (s *session) rollback(jobs []*job, cause error) error {
+	errs := []error{cause}
+	if err := s.stop(); err != nil {
+		return errors.Join(cause, err)
+	}
+	for _, j := range jobs {
+		for _, i := range j.written {
+			b, err := readFull(s.t, j.kpta+uint64(j.lay.userUndo)+5*uint64(i), 5)
+			if err == nil {
+				err = writeFull(s.t, j.infos[i].Daddr, b)
+			}
+			errs = append(errs, err)
+		}
+		if j.kpta != 0 {
+			errs = append(errs, s.munmap(j.kpta, j.lay.totalMemSz))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// funcName names the function an info record replaces.
+func (j *job) funcName(in kpatch.Info) string {
+	base := j.kpta + uint64(j.lay.elfOffset)
+	if in.Symstr >= base && in.Symstr-base < uint64(len(j.rel.img)) {
+		if n := cstr(j.rel.img, uint32(in.Symstr-base)); n != "" {
+			return strings.TrimSuffix(n, ".kpatch")
+		}
+	}
+	return fmt.Sprintf("%#x", in.Daddr)
+}
+
+const weakBind = 2 // elf.STB_WEAK
+
+func elfBind(r *relObj, i int) int { return int(r.syms[i].Info >> 4) }

@@ -1,0 +1,159 @@
+package apply
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// relocEnv is what relocation needs to know about the target.
+type relocEnv struct {
+	kpta       uint64
+	lay        layout
+	loadOffset uint64
+	real       map[int]uint64 // import symbol index → resolved address
+	slot       map[int]uint64 // import symbol index → its jump-table entry
+}
+
+// sectionAddrs gives each section its target address (facts §8.9f): our
+// sections live in the region, NOBITS ones are the original object's.
+func (r *relObj) sectionAddrs(env *relocEnv) []uint64 {
+	addrs := make([]uint64, len(r.shdrs))
+	for i, sh := range r.shdrs {
+		switch {
+		case sh.Type != uint32(elf.SHT_NOBITS):
+			addrs[i] = env.kpta + uint64(env.lay.elfOffset) + sh.Off
+		case sh.Addr != 0:
+			addrs[i] = sh.Addr + env.loadOffset
+		}
+	}
+	return addrs
+}
+
+// symbolValues returns S for every symbol; imports get their jump-table
+// entry. ok[i] is false for symbols no relocation may use.
+func (r *relObj) symbolValues(env *relocEnv, secs []uint64) (vals []uint64, ok []bool) {
+	vals, ok = make([]uint64, len(r.syms)), make([]bool, len(r.syms))
+	for i, s := range r.syms {
+		typ, sh := elf.ST_TYPE(s.Info), elf.SectionIndex(s.Shndx)
+		ok[i] = true
+		switch {
+		case i == 0:
+		case sh == elf.SHN_UNDEF:
+			vals[i] = env.slot[i] // 0 for undefined TLS: handled by GOTTPOFF
+		case sh == elf.SHN_ABS || typ == elf.STT_TLS || typ == elf.STT_FILE:
+			vals[i] = s.Value
+		case int(sh) >= len(r.shdrs):
+			ok[i] = false
+		case typ == elf.STT_SECTION:
+			vals[i] = secs[sh]
+		case typ == elf.STT_FUNC || typ == elf.STT_OBJECT || typ == elf.STT_NOTYPE:
+			vals[i] = s.Value + secs[sh]
+		default:
+			ok[i] = false
+		}
+	}
+	return vals, ok
+}
+
+// relocate applies every SHT_RELA section to the private image (facts §8.9g).
+func (r *relObj) relocate(env *relocEnv) error {
+	secs := r.sectionAddrs(env)
+	vals, ok := r.symbolValues(env, secs)
+	for i, sh := range r.shdrs {
+		if sh.Type != uint32(elf.SHT_RELA) {
+			continue
+		}
+		if err := r.relocateSection(i, env, secs, vals, ok); err != nil {
+			return fmt.Errorf("section %q: %w", r.names[i], err)
+		}
+	}
+	return nil
+}
+
+func (r *relObj) relocateSection(i int, env *relocEnv, secs, vals []uint64, ok []bool) error {
+	sh := r.shdrs[i]
+	if int(sh.Info) >= len(r.shdrs) || int(sh.Link) != r.symtab {
+		return fmt.Errorf("%w: bad sh_info/sh_link", errBadELF)
+	}
+	tgt := int(sh.Info)
+	if r.shdrs[tgt].Type == uint32(elf.SHT_NOBITS) {
+		return nil // relocations of the original's sections: already applied there
+	}
+	data := r.bytes(tgt)
+	raw := r.bytes(i)
+	for k := 0; k+24 <= len(raw); k += 24 {
+		var rel elf.Rela64
+		if _, err := binary.Decode(raw[k:], binary.LittleEndian, &rel); err != nil {
+			return err
+		}
+		if err := r.applyOne(rel, data, secs[tgt], env, vals, ok); err != nil {
+			return fmt.Errorf("reloc %d: %w", k/24, err)
+		}
+	}
+	return nil
+}
+
+func (r *relObj) applyOne(rel elf.Rela64, data []byte, base uint64, env *relocEnv, vals []uint64, ok []bool) error {
+	typ := elf.R_X86_64(elf.R_TYPE64(rel.Info))
+	si := int(elf.R_SYM64(rel.Info))
+	if typ == elf.R_X86_64_NONE || typ == elf.R_X86_64_TPOFF32 || typ == elf.R_X86_64_TPOFF64 {
+		// TPOFF: kpatch_strip checked the offset equals the original's and
+		// the code already holds it (upstream ignores these too).
+		return nil
+	}
+	if si >= len(r.syms) || !ok[si] {
+		return fmt.Errorf("unsupported symbol %d for %v", si, typ)
+	}
+	sym := r.syms[si]
+	S, A, P := vals[si], uint64(rel.Addend), base+rel.Off
+	real := S
+	if v, isImp := env.real[si]; isImp {
+		real = v
+	}
+	put := func(size uint64, v uint64) error {
+		if rel.Off > uint64(len(data)) || size > uint64(len(data))-rel.Off {
+			return fmt.Errorf("offset %#x outside the %d-byte section", rel.Off, len(data))
+		}
+		if size == 8 {
+			binary.LittleEndian.PutUint64(data[rel.Off:], v)
+		} else {
+			binary.LittleEndian.PutUint32(data[rel.Off:], uint32(v))
+		}
+		return nil
+	}
+	pc32 := func(v uint64) error {
+		if int64(v) < math.MinInt32 || int64(v) > math.MaxInt32 {
+			return fmt.Errorf("%v to %q out of rel32 range at %#x", typ, r.symNames[si], P)
+		}
+		return put(4, v)
+	}
+	switch typ {
+	case elf.R_X86_64_64:
+		return put(8, real+A)
+	case elf.R_X86_64_32:
+		if real+A > math.MaxUint32 {
+			return fmt.Errorf("R_X86_64_32 to %q overflows", r.symNames[si])
+		}
+		return put(4, real+A)
+	case elf.R_X86_64_32S:
+		if v := int64(real + A); v < math.MinInt32 || v > math.MaxInt32 {
+			return fmt.Errorf("R_X86_64_32S to %q overflows", r.symNames[si])
+		}
+		return put(4, real+A)
+	case elf.R_X86_64_PC32, elf.R_X86_64_PLT32:
+		return pc32(S + A - P)
+	case elf.R_X86_64_GOTPCREL, elf.R_X86_64_GOTPCRELX, elf.R_X86_64_REX_GOTPCRELX, elf.R_X86_64_GOTTPOFF:
+		switch _, isImp := env.real[si]; {
+		case elf.ST_TYPE(sym.Info) == elf.STT_TLS:
+			// kpatch_strip set A to the original's GOT slot (a vaddr).
+			return pc32(A + env.loadOffset - 4 - P)
+		case isImp:
+			return pc32(S + 8 + A - P) // the entry's address word is the GOT cell
+		default:
+			return pc32(S + A - P) // kpatch_strip turned mov into lea
+		}
+	}
+	return fmt.Errorf("unsupported relocation %v for %q", typ, r.symNames[si])
+}

@@ -1,0 +1,118 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golibcare/golibcare/internal/unwind"
+)
+
+// Options tune Patch and Unpatch.
+type Options struct {
+	// Timeout bounds the wait for busy functions to leave every stack.
+	Timeout time.Duration
+	// All is set for `-p all`: a patch for a Build-ID the process lacks is
+	// then "not applicable" rather than an error.
+	All bool
+	// Logf prints progress (upstream's INFO lines); Debugf prints -v detail.
+	Logf, Debugf func(format string, args ...any)
+	// Tables loads the .eh_frame of an object for the safety check; nil
+	// means no CFI (stack scanning only).
+	Tables func(pid int, o *Object) (*unwind.Table, error)
+}
+
+// DefaultTimeout is the safety-check budget (upstream: 3000 ms).
+const DefaultTimeout = 3 * time.Second
+
+func (o *Options) defaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Debugf == nil {
+		o.Debugf = func(string, ...any) {}
+	}
+}
+
+// Result reports what Patch or Unpatch did.
+type Result struct {
+	// Count is the number of patches applied or removed (upstream counts
+	// patched objects; a patch is per object).
+	Count int
+	// Frozen is the total time the target's threads were stopped.
+	Frozen time.Duration
+	// Patches names the applied or removed patches.
+	Patches []PatchInfo
+}
+
+// session is one attachment to a target; it accounts for the time the
+// threads spend stopped.
+type session struct {
+	pid     int
+	t       Target
+	snap    *Snapshot
+	opt     Options
+	stopped bool
+	since   time.Time
+	frozen  time.Duration
+}
+
+func (s *session) stop() error {
+	if s.stopped {
+		return nil
+	}
+	s.since = time.Now()
+	s.stopped = true
+	if err := s.t.Stop(); err != nil {
+		return fmt.Errorf("stop pid %d: %w", s.pid, err)
+	}
+	return nil
+}
+
+func (s *session) resume() error {
+	if !s.stopped {
+		return nil
+	}
+	err := s.t.Resume()
+	s.frozen += time.Since(s.since)
+	s.stopped = false
+	if err != nil {
+		return fmt.Errorf("resume pid %d: %w", s.pid, err)
+	}
+	return nil
+}
+
+func (s *session) detach() error {
+	err := s.t.Detach()
+	if s.stopped {
+		s.frozen += time.Since(s.since)
+		s.stopped = false
+	}
+	if err != nil {
+		return fmt.Errorf("detach pid %d: %w", s.pid, err)
+	}
+	return nil
+}
+
+// syscall runs a remote syscall; the target must be stopped.
+func (s *session) syscall(nr uint64, args ...uint64) (uint64, error) {
+	if s.snap.Stub == 0 {
+		return 0, fmt.Errorf("pid %d: no executable mapping for remote syscalls", s.pid)
+	}
+	return s.t.Syscall(s.snap.Stub, nr, args...)
+}
+
+func (s *session) munmap(addr, size uint64) error {
+	if _, err := s.syscall(_SYS_munmap, addr, size); err != nil {
+		return fmt.Errorf("munmap %#x+%#x in pid %d: %w", addr, size, s.pid, err)
+	}
+	return nil
+}
+
+// finish detaches, joining the error that ended the session.
+func (s *session) finish(err error) error {
+	return errors.Join(err, s.detach())
+}

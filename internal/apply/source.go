@@ -1,0 +1,124 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/golibcare/golibcare/internal/kpatch"
+)
+
+// maxPatchFile bounds a .kpatch file read into memory.
+const maxPatchFile = 1 << 30
+
+// PatchFile is one .kpatch file ready to apply.
+type PatchFile struct {
+	Path  string
+	File  *kpatch.File
+	Level uint32 // from <bid>/latest in a storage directory, else 0
+}
+
+// Source is a .kpatch file or a storage directory holding <BuildID>.kpatch
+// or <BuildID>/latest/kpatch.bin files, plus optional before/after hooks
+// (facts §7.2).
+type Source struct {
+	Path string
+	file *PatchFile // set for a single file
+}
+
+// OpenSource opens path; a file is fully validated now so that a bad file
+// fails before any process is touched.
+func OpenSource(path string) (*Source, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{Path: path}
+	if fi.IsDir() {
+		return s, nil
+	}
+	if s.file, err = loadPatch(path); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func loadPatch(path string) (*PatchFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxPatchFile {
+		return nil, fmt.Errorf("%s: %d bytes is too large for a patch", path, fi.Size())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := kpatch.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := parseRelObj(f.ELF); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &PatchFile{Path: path, File: f}, nil
+}
+
+// File returns the patch of a single-file source, or nil for a directory.
+func (s *Source) File() *PatchFile { return s.file }
+
+// Lookup returns the patch for an object with the given Build-ID, or nil.
+func (s *Source) Lookup(buildID string) (*PatchFile, error) {
+	if buildID == "" {
+		return nil, nil
+	}
+	if s.file != nil {
+		if s.file.File.Header.BuildIDString() == buildID {
+			return s.file, nil
+		}
+		return nil, nil
+	}
+	latest := filepath.Join(s.Path, buildID, "latest")
+	if p, err := loadPatch(filepath.Join(latest, "kpatch.bin")); err == nil {
+		target, err := os.Readlink(latest)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", latest, err)
+		}
+		level, err := strconv.ParseUint(filepath.Base(target), 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%s: level %q is not a number", latest, target)
+		}
+		p.Level = uint32(level)
+		return p, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	p, err := loadPatch(filepath.Join(s.Path, buildID+".kpatch"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// RunHook runs <dir>/<name> <pid> when the source is a directory with an
+// executable hook of that name.
+func (s *Source) RunHook(name string, pid int) error {
+	if s.file != nil {
+		return nil
+	}
+	hook := filepath.Join(s.Path, name)
+	fi, err := os.Stat(hook)
+	if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return nil
+	}
+	out, err := exec.Command(hook, strconv.Itoa(pid)).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s hook %s: %w: %s", name, hook, err, out)
+	}
+	return nil
+}

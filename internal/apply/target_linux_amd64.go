@@ -1,0 +1,85 @@
+package apply
+
+import (
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/golibcare/golibcare/internal/procfs"
+	"github.com/golibcare/golibcare/internal/ptrace"
+	"github.com/golibcare/golibcare/internal/unwind"
+)
+
+// ProcHost is a live process seen through /proc (read-only until Attach).
+type ProcHost struct {
+	pid int
+	mem *os.File
+}
+
+var _ Host = (*ProcHost)(nil)
+var _ Target = (*ptraceTarget)(nil)
+
+// OpenHost opens the process pid for reading; Close releases it.
+func OpenHost(pid int) (*ProcHost, error) {
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
+		return nil, fmt.Errorf("pid %d: no such process", pid)
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return nil, fmt.Errorf("pid %d: open memory: %w", pid, err)
+	}
+	return &ProcHost{pid: pid, mem: f}, nil
+}
+
+// Close releases the memory file.
+func (h *ProcHost) Close() error { return h.mem.Close() }
+
+func (h *ProcHost) Pid() int                              { return h.pid }
+func (h *ProcHost) Maps() ([]procfs.Mapping, error)       { return procfs.ReadMaps(h.pid) }
+func (h *ProcHost) ReadAt(b []byte, a int64) (int, error) { return h.mem.ReadAt(b, a) }
+func (h *ProcHost) WriteAt(b []byte, a int64) (int, error) {
+	return 0, fmt.Errorf("pid %d: write before attach", h.pid)
+}
+
+// Attach seizes every thread of the process.
+func (h *ProcHost) Attach() (Target, error) {
+	p, err := ptrace.Seize(h.pid)
+	if err != nil {
+		return nil, err
+	}
+	return &ptraceTarget{p}, nil
+}
+
+// ptraceTarget adapts *ptrace.Process to Target.
+type ptraceTarget struct{ *ptrace.Process }
+
+func (t *ptraceTarget) Regs(tid int) (unwind.Regs, error) {
+	r, err := t.Process.Regs(tid)
+	if err != nil {
+		return unwind.Regs{}, err
+	}
+	return unwind.Regs{PC: r.Rip, SP: r.Rsp, BP: r.Rbp, BX: r.Rbx,
+		R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15}, nil
+}
+
+var tableCache sync.Map // "dev:inode" → *unwind.Table
+
+// LoadTables loads the .eh_frame of an object through
+// /proc/PID/map_files, so it works for deleted files and other mount
+// namespaces; tables are cached per file for `-p all`.
+func LoadTables(pid int, o *Object) (*unwind.Table, error) {
+	m := o.VMAs[0]
+	key := fmt.Sprintf("%d:%d:%d", m.DevMajor, m.DevMinor, m.Inode)
+	if t, ok := tableCache.Load(key); ok {
+		return t.(*unwind.Table), nil
+	}
+	path := fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, m.Start, m.End)
+	t, err := unwind.LoadFile(path)
+	if err != nil {
+		if t, err = unwind.LoadFile(o.Path); err != nil {
+			return nil, err
+		}
+	}
+	tableCache.Store(key, t)
+	return t, nil
+}

@@ -1,0 +1,141 @@
+package ccwrap
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+)
+
+// ExitFatal is the exit status of libcare-cc's own fatal errors, as
+// kpatch_cc.c.
+const ExitFatal = 129
+
+// Main runs libcare-cc for argv (argv[0] is the name it was called by)
+// in environment env and returns the exit status. A passthrough replaces
+// the process and does not return.
+func Main(argv, env []string) int {
+	self, err := SelfPath()
+	if err != nil {
+		return fatal(os.Stderr, err)
+	}
+	c, err := LoadConfig(env, self)
+	if err != nil {
+		return fatal(os.Stderr, err)
+	}
+	return c.Run(argv)
+}
+
+// Run plans and runs argv and returns the exit status: the real
+// compiler's or kpatch_gensrc's, or ExitFatal for libcare-cc's own errors.
+func (c *Config) Run(argv []string) int {
+	if len(argv) == 0 {
+		argv = []string{"libcare-cc"}
+	}
+	if c.Debug >= 2 {
+		c.debugf("argv: %s", quote(argv))
+		c.debugf("stage=%s cc=%s cxx=%s kpatch_path=%s", c.Stage, c.CC, c.CXX, c.KpatchPath)
+	}
+	p, err := c.NewPlan(argv)
+	if err != nil {
+		return fatal(c.Stderr, err)
+	}
+	if p.Exec != nil {
+		return c.exec(p)
+	}
+	for _, s := range p.Steps {
+		if code := c.step(s); code != 0 {
+			return code
+		}
+	}
+	return 0
+}
+
+// exec replaces libcare-cc with the plan's command, so the compiler's exit
+// status and signals reach make unchanged.
+func (c *Config) exec(p *Plan) int {
+	if p.Passthrough {
+		c.debugf("passthrough (%s): %s", p.Reason, quote(p.Exec))
+	} else {
+		c.debugf("exec: %s", quote(p.Exec))
+	}
+	err := c.Exec(p.Exec[0], p.Exec, c.Env)
+	return fatal(c.Stderr, fmt.Errorf("exec %s: %w", p.Exec[0], err))
+}
+
+func (c *Config) step(s Step) int {
+	switch s.Op {
+	case OpRun:
+		return c.runCmd(s.Argv)
+	case OpRename:
+		c.debugf("rename %s %s", s.From, s.To)
+		if err := os.Rename(s.From, s.To); err != nil {
+			return fatal(c.Stderr, err)
+		}
+	case OpCopy:
+		c.debugf("copy %s %s", s.From, s.To)
+		if err := copyFile(s.From, s.To); err != nil {
+			return fatal(c.Stderr, err)
+		}
+	}
+	return 0
+}
+
+// runCmd runs argv and returns its exit status; a command killed by a
+// signal gives 128+signal, as in the shell.
+func (c *Config) runCmd(argv []string) int {
+	c.debugf("run: %s", quote(argv))
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = c.Env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	default:
+		return fatal(c.Stderr, fmt.Errorf("run %s: %w", argv[0], err))
+	}
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	return nil
+}
+
+func (c *Config) debugf(format string, args ...any) {
+	if c.Debug >= 1 {
+		fmt.Fprintf(c.Stderr, "libcare-cc: "+format+"\n", args...)
+	}
+}
+
+func fatal(w io.Writer, err error) int {
+	fmt.Fprintf(w, "libcare-cc: %v\n", err)
+	return ExitFatal
+}
+
+// quote joins argv for display, quoting what a shell would split.
+func quote(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,89 @@
+// Package client wires the libcare-client command line: it sends one
+// command to the libcare-ctl server and prints the answer (LibcarePlus
+// src/libcare-client.c, facts §7.4).
+package client
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/server"
+)
+
+// LegacySocket is LibcarePlus' default socket, tried when DefaultSocket
+// does not exist (dist/libcare.socket links it to the new path).
+const LegacySocket = "/var/run/libcare.sock"
+
+// Options are the parsed libcare-client arguments.
+type Options struct {
+	Socket string   // path or @abstract name
+	Args   []string // the command for the server
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// errReported means the command already printed why it failed.
+var errReported = errors.New("libcare-client failed")
+
+// NewCmd returns the libcare-client command; runF, when not nil, replaces
+// the action so tests can check argument parsing alone.
+func NewCmd(runF func(*Options) error) *cobra.Command {
+	return &cobra.Command{
+		Use:                "libcare-client [/SOCKET] ARG0 [ARG1 ...]",
+		Short:              "Send a command to the libcare-ctl server",
+		DisableFlagParsing: true, // every argument belongs to the server's command
+		SilenceErrors:      true,
+		SilenceUsage:       true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, ok := parseArgs(args)
+			if !ok {
+				fmt.Fprintln(cmd.OutOrStdout(), "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]")
+				return errReported
+			}
+			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+}
+
+// parseArgs takes a first argument starting with "/" (or "@", an abstract
+// socket) as the socket; the rest is the command.
+func parseArgs(args []string) (*Options, bool) {
+	opts := &Options{}
+	if len(args) > 0 && (strings.HasPrefix(args[0], "/") || strings.HasPrefix(args[0], "@")) {
+		opts.Socket, args = args[0], args[1:]
+	}
+	if len(args) == 0 {
+		return nil, false
+	}
+	opts.Args = args
+	return opts, true
+}
+
+// Run sends the command and copies the server's answer to opts.Stdout.
+func Run(opts *Options) error {
+	sock := opts.Socket
+	if sock == "" {
+		sock = defaultSocket()
+	}
+	if err := server.Request(sock, opts.Args, opts.Stdout); err != nil {
+		fmt.Fprintf(opts.Stderr, "libcare-client: %v\n", err)
+		return errReported
+	}
+	return nil
+}
+
+func defaultSocket() string {
+	if _, err := os.Stat(server.DefaultSocket); err == nil {
+		return server.DefaultSocket
+	}
+	return LegacySocket
+}

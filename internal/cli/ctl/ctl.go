@@ -1,0 +1,140 @@
+// Package ctl wires the libcare-ctl command line: patch, unpatch and info
+// for live processes (LibcarePlus src/kpatch_user.c, facts §7.1).
+package ctl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/procfs"
+)
+
+// Log levels of the C tools: INFO is the default, each -v adds one.
+const (
+	levelErr   = 0
+	levelInfo  = 2
+	levelDebug = 3
+)
+
+// Options are shared by the subcommands.
+type Options struct {
+	Verbose int
+	Stdout  io.Writer
+	Stderr  io.Writer
+}
+
+func (o *Options) level() int { return levelInfo + o.Verbose }
+
+// UsageError is a command-line mistake.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// reportedError is a failure whose lines were already printed.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
+
+// ExitCode maps an error of the command to the exit status: 255 like the
+// C tool's `return -1`, for usage errors too (design §3.3).
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	return 255
+}
+
+// PrintError prints err unless the command already reported it.
+func PrintError(w io.Writer, err error) {
+	var r *reportedError
+	if errors.As(err, &r) {
+		return
+	}
+	fmt.Fprintf(w, "libcare-ctl: %v\n", err)
+}
+
+// NewCmd returns the libcare-ctl root command.
+func NewCmd(stdout, stderr io.Writer) *cobra.Command {
+	opts := &Options{Stdout: stdout, Stderr: stderr}
+	cmd := &cobra.Command{
+		Use:           "libcare-ctl [-v]... [-h] patch|unpatch|info",
+		Short:         "apply, cancel and list live patches of running processes",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			return &UsageError{Msg: "missing command (patch, unpatch or info)"}
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
+	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
+	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil))
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+func usageArgs(n int) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return &UsageError{Msg: fmt.Sprintf("want %d argument(s), got %d", n, len(args))}
+		}
+		return nil
+	}
+}
+
+// targets expands -p: a pid, or "all" = every process with a readable
+// /proc/N/exe except pid 1 and ourselves.
+func targets(p string) ([]int, bool, error) {
+	if p == "" {
+		return nil, false, &UsageError{Msg: "PID argument is mandatory (-p PID|all)"}
+	}
+	if p != "all" {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return nil, false, &UsageError{Msg: fmt.Sprintf("bad pid %q", p)}
+		}
+		return []int{pid}, false, nil
+	}
+	all, err := procfs.Pids()
+	if err != nil {
+		return nil, true, err
+	}
+	var pids []int
+	for _, pid := range all {
+		if pid == 1 || pid == os.Getpid() {
+			continue
+		}
+		if _, err := procfs.Exe(pid); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, true, nil
+}
+
+func (o *Options) logf(level int) func(string, ...any) {
+	if o.level() < level {
+		return func(string, ...any) {}
+	}
+	return func(format string, args ...any) { fmt.Fprintf(o.Stdout, format+"\n", args...) }
+}
+
+func (o *Options) errorf(format string, args ...any) {
+	fmt.Fprintf(o.Stderr, format+"\n", args...)
+}
+
+func (o *Options) targeting(pid int) {
+	info := o.logf(levelInfo)
+	info("kpatch_ctl targeting pid %d", pid)
+	if args, err := procfs.Cmdline(pid); err == nil {
+		info("kpatch_ctl cmdline=%q", strings.Join(args, " "))
+	}
+}

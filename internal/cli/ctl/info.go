@@ -1,0 +1,109 @@
+package ctl
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/apply"
+)
+
+// InfoOptions are the parsed arguments of `info`.
+type InfoOptions struct {
+	*Options
+	Pid  string
+	JSON bool
+}
+
+func newInfoCmd(o *Options, runF func(*InfoOptions) error) *cobra.Command {
+	opts := &InfoOptions{Options: o}
+	cmd := &cobra.Command{
+		Use:     "info -p <PID|all> [--json]",
+		Aliases: []string{"info-user"},
+		Short:   "list the patches applied to processes",
+		Args:    usageArgs(0),
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return RunInfo(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON: objects, Build-IDs, patch ids, levels, hunks, addresses")
+	return cmd
+}
+
+// RunInfo prints the applied patches of every target process.
+func RunInfo(opts *InfoOptions) error {
+	pids, all, err := targets(opts.Pid)
+	if err != nil {
+		return err
+	}
+	var infos []*apply.ProcessInfo
+	var failed error
+	for _, pid := range pids {
+		pi, err := processInfo(pid)
+		if err != nil {
+			if !all {
+				opts.errorf("%v", err)
+				failed = &reportedError{err}
+			}
+			continue
+		}
+		if !all || len(pi.Objects) > 0 {
+			infos = append(infos, pi)
+		}
+	}
+	if opts.JSON {
+		return opts.printJSON(infos, all, failed)
+	}
+	for _, pi := range infos {
+		printText(opts, pi)
+	}
+	return failed
+}
+
+func processInfo(pid int) (*apply.ProcessInfo, error) {
+	h, err := apply.OpenHost(pid)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	return apply.Info(h)
+}
+
+func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, all bool, failed error) error {
+	var v any = infos
+	if !all {
+		if len(infos) == 0 {
+			return failed
+		}
+		v = infos[0]
+	} else if infos == nil {
+		v = []*apply.ProcessInfo{}
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Stdout, "%s\n", b)
+	return failed
+}
+
+// printText prints upstream's format (`%-25s %s` lines, blank line after
+// each object).
+func printText(opts *InfoOptions, pi *apply.ProcessInfo) {
+	w := opts.Stdout
+	for _, o := range pi.Objects {
+		fmt.Fprintf(w, "%-25s %d\n", "Pid:", pi.Pid)
+		fmt.Fprintf(w, "%-25s %s\n", "Target:", o.Name)
+		fmt.Fprintf(w, "%-25s %s\n", "Build id:", o.BuildID)
+		fmt.Fprintf(w, "%-25s %d\n", "Applied patch number:", len(o.Patches))
+		for _, p := range o.Patches {
+			fmt.Fprintf(w, "%-25s %s\n", "Patch id:", p.ID)
+		}
+		fmt.Fprintln(w)
+	}
+}

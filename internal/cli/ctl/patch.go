@@ -1,0 +1,92 @@
+package ctl
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/apply"
+)
+
+// PatchOptions are the parsed arguments of `patch`.
+type PatchOptions struct {
+	*Options
+	Pid     string
+	Timeout time.Duration
+	Path    string
+}
+
+func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
+	opts := &PatchOptions{Options: o}
+	cmd := &cobra.Command{
+		Use:     "patch -p <PID|all> [--timeout D] <PATCH>",
+		Aliases: []string{"patch-user"},
+		Short:   "apply a .kpatch file or a patch directory to processes",
+		Args:    usageArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return RunPatch(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patched functions to leave the stacks")
+	return cmd
+}
+
+// RunPatch applies opts.Path to every target process.
+func RunPatch(opts *PatchOptions) error {
+	pids, all, err := targets(opts.Pid)
+	if err != nil {
+		return err
+	}
+	src, err := apply.OpenSource(opts.Path)
+	if err != nil {
+		opts.errorf("%v", err)
+		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
+		return &reportedError{err}
+	}
+	var failed error
+	for _, pid := range pids {
+		if err := opts.patchOne(pid, src, all); err != nil {
+			failed = err
+		}
+	}
+	return failed
+}
+
+func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
+	info := opts.logf(levelInfo)
+	info("Applying patch for %d with %s", pid, opts.Path)
+	opts.targeting(pid)
+	res, err := opts.patch(pid, src, all)
+	if res != nil && res.Frozen > 0 {
+		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
+	}
+	if err != nil {
+		opts.errorf("%v", err)
+		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
+		return &reportedError{err}
+	}
+	if res.Count == 0 {
+		info("No patch(es) applicable to PID '%d' have been found", pid)
+		return nil
+	}
+	info("%d patch hunk(s) have been successfully applied to PID '%d'", res.Count, pid)
+	return nil
+}
+
+func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool) (*apply.Result, error) {
+	h, err := apply.OpenHost(pid)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	return apply.Patch(h, src, apply.Options{
+		Timeout: opts.Timeout, All: all,
+		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
+		Tables: apply.LoadTables,
+	})
+}

@@ -1,0 +1,140 @@
+// Package patchmake wires the libcare-patch-make command line (LibcarePlus
+// scripts/libcare-patch-make, facts §6) to internal/patchmake.
+package patchmake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	pm "github.com/golibcare/golibcare/internal/patchmake"
+)
+
+const usage = `usage: libcare-patch-make [-h|--help] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
+	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs=N] [-v] \
+	PATCH1 PATCH2 ...
+       libcare-patch-make [options] --git A..B|B [REPO]
+
+Run from the directory that holds the project's makefile (./lpmakefile is
+used when present). Builds the original code into lpmake/, applies the
+patches, builds the patched code and writes patchroot/<BuildID>.kpatch for
+every binary that changed.`
+
+// Options are the parsed command line.
+type Options struct {
+	pm.Options
+}
+
+// UsageError is a command-line mistake: usage is printed, exit status 1.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg + "\n" + usage }
+
+// ExitCode maps an error from the command to the exit status: 128+signal
+// after SIGINT/SIGTERM (sources restored), 1 for everything else, as the
+// upstream script's exit 1.
+func ExitCode(err error) int {
+	var se *pm.SignalError
+	if errors.As(err, &se) {
+		return se.ExitCode()
+	}
+	return 1
+}
+
+// NewCmd returns the libcare-patch-make command; runF, when not nil,
+// replaces the action so tests can check flag parsing alone.
+func NewCmd(runF func(*Options) error) *cobra.Command {
+	opts := &Options{}
+	cmd := &cobra.Command{
+		Use:           "libcare-patch-make [options] PATCH...",
+		Short:         "Build a project twice and make .kpatch files from a diff",
+		Long:          usage,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.complete(args); err != nil {
+				return err
+			}
+			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &UsageError{Msg: err.Error()}
+	})
+	f := cmd.Flags()
+	f.BoolVarP(&opts.Update, "update", "u", false, "skip both builds, only make patches again")
+	f.BoolVarP(&opts.Clean, "clean", "c", false, "run make clean and remove lpmake dirs first")
+	f.StringVarP(&opts.SrcDir, "srcdir", "s", "", "directory the patches apply in")
+	f.StringVarP(&opts.DestDirVar, "destdir", "d", "DESTDIR", "make variable naming the install root")
+	f.StringVarP(&opts.ID, "id", "i", pm.DefaultID, "patch id (at most 7 characters)")
+	f.StringVarP(&opts.BuildID, "buildid", "b", "", "Build-ID written into the patch and its file name")
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "make -j N")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show every command")
+	f.StringVar(&opts.GitRange, "git", "", "build the patch from a git range A..B (or B: its parent..B)")
+	return cmd
+}
+
+// complete checks the combination of flags and arguments.
+func (o *Options) complete(args []string) error {
+	switch {
+	case o.ID == "" || len(o.ID) > pm.MaxIDLen:
+		return &UsageError{Msg: "Invalid patch-id!"}
+	case o.Update && o.Clean:
+		return &UsageError{Msg: "-u and -c exclude each other"}
+	case o.Jobs < 0:
+		return &UsageError{Msg: "-j needs a positive number"}
+	case o.GitRange != "" && len(args) > 1:
+		return &UsageError{Msg: "--git takes at most one repository argument"}
+	case o.GitRange == "" && len(args) == 0:
+		return &UsageError{Msg: "no patch given"}
+	}
+	if o.GitRange != "" {
+		if len(args) == 1 {
+			o.GitRepo = args[0]
+		}
+	} else {
+		o.Patches = args
+	}
+	return nil
+}
+
+// Run runs libcare-patch-make from the current directory with the tools
+// found next to its own executable (the script's $(dirname $0)). SIGINT and
+// SIGTERM stop make, restore the sources and end with 128+signal.
+func Run(o *Options) error {
+	if o.ToolDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own executable: %w", err)
+		}
+		o.ToolDir = filepath.Dir(exe)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer func() {
+		signal.Stop(sigs)
+		close(sigs)
+	}()
+	go func() {
+		for s := range sigs {
+			sig := s.(syscall.Signal)
+			fmt.Fprintf(o.Stderr, "libcare-patch-make: got %s, stopping and restoring sources\n", unix.SignalName(sig))
+			cancel(&pm.SignalError{Sig: sig})
+		}
+	}()
+	_, err := pm.Run(ctx, o.Options)
+	return err
+}

@@ -1,0 +1,81 @@
+package patchmake
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"syscall"
+	"testing"
+
+	pm "github.com/golibcare/golibcare/internal/patchmake"
+)
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    pm.Options
+		wantErr string
+	}{
+		{name: "user guide", args: []string{"--clean", "foo.patch"},
+			want: pm.Options{Patches: []string{"foo.patch"}, Clean: true, ID: "0001", DestDirVar: "DESTDIR"}},
+		{name: "all short options", args: []string{"-u", "-s", "src", "-d", "ROOT", "-i", "abc", "-b", "ff", "-j", "4", "-v", "a.patch", "b.patch"},
+			want: pm.Options{Patches: []string{"a.patch", "b.patch"}, Update: true, SrcDir: "src", DestDirVar: "ROOT",
+				ID: "abc", BuildID: "ff", Jobs: 4, Verbose: true}},
+		{name: "long options", args: []string{"--srcdir=src", "--destdir=R", "--id=1234567", "--buildid=b", "--jobs=2", "p"},
+			want: pm.Options{Patches: []string{"p"}, SrcDir: "src", DestDirVar: "R", ID: "1234567", BuildID: "b", Jobs: 2}},
+		{name: "git range", args: []string{"--git", "v1..v2", "repo"},
+			want: pm.Options{GitRange: "v1..v2", GitRepo: "repo", ID: "0001", DestDirVar: "DESTDIR"}},
+		{name: "git one commit", args: []string{"--git", "HEAD"},
+			want: pm.Options{GitRange: "HEAD", ID: "0001", DestDirVar: "DESTDIR"}},
+		{name: "id too long", args: []string{"-i", "12345678", "p"}, wantErr: "Invalid patch-id!"},
+		{name: "empty id", args: []string{"-i", "", "p"}, wantErr: "Invalid patch-id!"},
+		{name: "no patch", args: []string{"-c"}, wantErr: "no patch given"},
+		{name: "update and clean", args: []string{"-u", "-c", "p"}, wantErr: "-u and -c exclude each other"},
+		{name: "git two repos", args: []string{"--git", "A..B", "r1", "r2"}, wantErr: "--git takes at most one repository argument"},
+		{name: "bad flag", args: []string{"-x", "p"}, wantErr: "unknown shorthand flag: 'x' in -x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *Options
+			cmd := NewCmd(func(o *Options) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				var u *UsageError
+				if !errors.As(err, &u) || u.Msg != tt.wantErr {
+					t.Fatalf("got error %v, want usage error %q", err, tt.wantErr)
+				}
+				if code := ExitCode(err); code != 1 {
+					t.Errorf("got exit code %d, want 1", code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Execute: %v", err)
+			}
+			got.Stdout, got.Stderr = nil, nil
+			if !reflect.DeepEqual(got.Options, tt.want) {
+				t.Errorf("got %+v, want %+v", got.Options, tt.want)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{&pm.SignalError{Sig: syscall.SIGINT}, 130},
+		{&pm.SignalError{Sig: syscall.SIGTERM}, 143},
+		{errors.New("make failed"), 1},
+	}
+	for _, tt := range tests {
+		if got := ExitCode(tt.err); got != tt.want {
+			t.Errorf("ExitCode(%v): got %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}

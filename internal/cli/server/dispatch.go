@@ -1,0 +1,37 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/golibcare/golibcare/internal/cli/ctl"
+)
+
+// ctlDispatcher runs one libcare-ctl command line in this process. Cobra
+// commands keep flag state, so every request gets a fresh root.
+type ctlDispatcher struct{}
+
+func (ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// One bad request must not take the server, and every other
+		// client's request, down with it.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "libcare-ctl: internal error: %v\n%s", r, debug.Stack())
+			code = 255
+		}
+	}()
+	root := ctl.NewCmd(stdout, stderr)
+	root.SetArgs(args)
+	root.SetIn(eofReader{})
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		ctl.PrintError(stderr, err)
+	}
+	return ctl.ExitCode(err)
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

@@ -1,0 +1,107 @@
+// Package server wires `libcare-ctl server [-v] [--watch] [SOCKET]
+// [STORAGE]`: the socket server of internal/server, running libcare-ctl
+// commands for libcare-client (facts §7.3).
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/server"
+)
+
+// Options are the parsed arguments of `server`.
+type Options struct {
+	Verbose int
+	Watch   bool
+	Socket  string // "" = systemd socket or server.DefaultSocket
+	Storage string
+	Stderr  io.Writer
+	// Dispatcher runs the libcare-ctl commands (a fresh cobra root each).
+	Dispatcher server.Dispatcher
+}
+
+// NewCmd returns the `server` command, to be added to the libcare-ctl root.
+func NewCmd() *cobra.Command { return newCmd(nil) }
+
+func newCmd(runF func(*Options) error) *cobra.Command {
+	opts := &Options{}
+	cmd := &cobra.Command{
+		Use:   "server [-v] [--watch] [SOCKET] [STORAGE]",
+		Short: "serve libcare-client requests on a unix socket",
+		Long: "SOCKET is a path, @name (abstract socket) or &N (inherited listening fd N); " +
+			"without it, a socket passed by systemd (LISTEN_FDS) or " + server.DefaultSocket +
+			". STORAGE defaults to " + server.DefaultStorage + ".",
+		Args:          cobra.MaximumNArgs(2),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Verbose += inheritedVerbose(c)
+			opts.Socket, opts.Storage = argOr(args, 0, ""), argOr(args, 1, server.DefaultStorage)
+			opts.Stderr = c.ErrOrStderr()
+			opts.Dispatcher = ctlDispatcher{}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(c.Context(), opts)
+		},
+	}
+	cmd.Flags().CountVarP(&opts.Verbose, "verbose", "v", "log every request to standard error")
+	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "patch new processes whose program has a patch in STORAGE")
+	return cmd
+}
+
+// inheritedVerbose counts a -v given before "server" to the libcare-ctl root.
+func inheritedVerbose(c *cobra.Command) int {
+	if c.Root() == c {
+		return 0
+	}
+	f := c.Root().PersistentFlags().Lookup("verbose")
+	if f == nil || !f.Changed {
+		return 0
+	}
+	var n int
+	fmt.Sscan(f.Value.String(), &n)
+	return n
+}
+
+func argOr(args []string, i int, def string) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return def
+}
+
+// Run serves until SIGTERM/SIGINT, a "stop" request or ctx's end.
+func Run(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ln, err := server.Listen(opts.Socket)
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{Dispatcher: opts.Dispatcher, Storage: opts.Storage}
+	if opts.Verbose > 0 {
+		cfg.Log = opts.Stderr
+	}
+	s := server.New(cfg)
+	if opts.Watch {
+		if err := startWatch(ctx, s, opts); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	if opts.Verbose > 0 {
+		fmt.Fprintf(opts.Stderr, "libcare-server: listening on %s, storage %s\n", ln.Addr(), opts.Storage)
+	}
+	return s.Serve(ctx, ln)
+}
+

@@ -1,0 +1,297 @@
+package gensrc
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/golibcare/golibcare/internal/asm"
+	"github.com/golibcare/golibcare/internal/testutil"
+)
+
+var update = flag.Bool("update", false, "regenerate testdata/*/{orig,patched}.s with gcc and want.s with gensrc")
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testutil.CleanupTools()
+	os.Exit(code)
+}
+
+// goldenCase is one testdata/<name> directory: orig.c/patched.c (or .cc for
+// g++) compiled with cflags.
+type goldenCase struct {
+	name    string
+	cflags  []string
+	opts    Options
+	wantErr string // refusal cases: error prefix instead of want.s
+}
+
+var (
+	fg    = Options{ForceGlobal: true}
+	fgGOT = Options{ForceGlobal: true, ForceGOTPCREL: true}
+)
+
+var goldenCases = []goldenCase{
+	{name: "guide", opts: fg},
+	{name: "o0", cflags: []string{"-O0"}, opts: fg},
+	{name: "o1", cflags: []string{"-O1"}, opts: fgGOT},
+	{name: "o2", cflags: []string{"-O2"}, opts: fgGOT},
+	{name: "os", cflags: []string{"-Os"}, opts: fg},
+	{name: "nopie", cflags: []string{"-O2", "-fno-pie", "-no-pie"}, opts: fgGOT},
+	{name: "cfprot", cflags: []string{"-O2", "-fcf-protection=full"}, opts: fg},
+	{name: "fortify", cflags: []string{"-O2", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"}, opts: fg},
+	{name: "fsections", cflags: []string{"-O2", "-ffunction-sections", "-fdata-sections"}, opts: fg},
+	{name: "switch", cflags: []string{"-O2"}, opts: fg},
+	{name: "static_local", cflags: []string{"-O0"}, opts: fg},
+	{name: "strings", cflags: []string{"-O0"}, opts: fg},
+	{name: "cold", cflags: []string{"-O2"}, opts: fg},
+	{name: "main_o2", cflags: []string{"-O2"}, opts: fg},
+	{name: "hot", cflags: []string{"-O2"}, opts: fg},
+	{name: "new_func", cflags: []string{"-O0"}, opts: fg},
+	{name: "new_var", cflags: []string{"-O2"}, opts: fgGOT},
+	{name: "init_array", cflags: []string{"-O2"}, opts: fg},
+	{name: "cxx_unique", cflags: []string{"-O2", "-std=c++17"}, opts: fg},
+	{name: "cxx_cold", cflags: []string{"-O2", "-std=c++17"}, opts: fg},
+	{name: "refuse_var_changed", cflags: []string{"-O0"}, wantErr: "Variables limit (line "},
+	{name: "refuse_var_removed", cflags: []string{"-O0"}, wantErr: "Variable spare was removed or changed? Patch requires adoptation"},
+}
+
+func (c goldenCase) dir() string { return filepath.Join("testdata", c.name) }
+
+// cxx reports a g++ case (sources named *.cc).
+func (c goldenCase) cxx() bool {
+	_, err := os.Stat(filepath.Join(c.dir(), "orig.cc"))
+	return err == nil
+}
+
+func (c goldenCase) compiler() string {
+	if c.cxx() {
+		return "g++"
+	}
+	return "gcc"
+}
+
+// regenerate compiles the sources to orig.s and patched.s; patched.s gets
+// the original's .file name, as the user guide's sed does.
+func (c goldenCase) regenerate(t *testing.T) {
+	t.Helper()
+	ext := ".c"
+	if c.cxx() {
+		ext = ".cc"
+	}
+	for _, v := range []string{"orig", "patched"} {
+		args := append([]string{"-S"}, c.cflags...)
+		args = append(args, "-o", v+".s", v+ext)
+		testutil.Run(t, c.dir(), c.compiler(), args...)
+	}
+	p := filepath.Join(c.dir(), "patched.s")
+	b := readFile(t, p)
+	b = bytes.ReplaceAll(b, []byte(`"patched`+ext+`"`), []byte(`"orig`+ext+`"`))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func parseFile(t testing.TB, p string) *asm.File {
+	t.Helper()
+	f, err := asm.Parse(p, readFile(t, p))
+	if err != nil {
+		t.Fatalf("parse %s: %v", p, err)
+	}
+	return f
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			if *update {
+				testutil.MustHaveGCC(t)
+				c.regenerate(t)
+			}
+			f0 := parseFile(t, filepath.Join(c.dir(), "orig.s"))
+			f1 := parseFile(t, filepath.Join(c.dir(), "patched.s"))
+			got, err := Generate(f0, f1, c.opts)
+			if c.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), c.wantErr) {
+					t.Fatalf("got error %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			want := filepath.Join(c.dir(), "want.s")
+			if *update {
+				if err := os.WriteFile(want, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if w := readFile(t, want); !bytes.Equal(got, w) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", want, firstDiff(got, w))
+			}
+			if !bytes.Contains(got, []byte("#---------- kpatch begin")) && !bytes.Contains(got, []byte("#---------- new func")) {
+				t.Errorf("got no patched function, want at least one")
+			}
+			checkLinked(t, c, got)
+		})
+	}
+}
+
+// firstDiff describes the first differing line of got and want.
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d: got %q, want %q", i+1, gl, wl)
+		}
+	}
+	return "(same lines)"
+}
+
+
+// checkLinked assembles and links the output with -Wl,-q (as the manual
+// flow does) and checks that every kpatch_info record points at the right
+// symbols.
+func checkLinked(t *testing.T, c goldenCase, out []byte) {
+	t.Helper()
+	testutil.MustHaveGCC(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "out.s")
+	if err := os.WriteFile(src, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Run(t, dir, "gcc", "-c", "-o", "out.o", "out.s")
+	args := []string{"-o", "out", "out.s", "-Wl,-q"}
+	if strings.Contains(strings.Join(c.cflags, " "), "-no-pie") {
+		args = append(args, "-no-pie")
+	}
+	testutil.Run(t, dir, c.compiler(), args...)
+	checkInfos(t, filepath.Join(dir, "out"), out)
+}
+
+// wantInfos lists, per kpatch_info record, the daddr and saddr symbols
+// named in the output text.
+func wantInfos(out []byte) [][2]string {
+	var recs [][2]string
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if !strings.HasSuffix(l, ".Lpi:") || i+2 >= len(lines) {
+			continue
+		}
+		d := strings.TrimPrefix(lines[i+1], "\t.quad ")
+		s := strings.TrimPrefix(lines[i+2], "\t.quad ")
+		recs = append(recs, [2]string{d, s})
+	}
+	return recs
+}
+
+func checkInfos(t *testing.T, bin string, out []byte) {
+	t.Helper()
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, name := range []string{".kpatch.text", ".kpatch.strtab", ".kpatch.info", ".rela.kpatch.info"} {
+		if f.Section(name) == nil {
+			t.Fatalf("section %s missing in linked output", name)
+		}
+	}
+	want := wantInfos(out)
+	info := f.Section(".kpatch.info")
+	if got := int(info.Size) / 48; got != len(want) || info.Size%48 != 0 {
+		t.Fatalf("got .kpatch.info size %d, want %d records of 48 bytes", info.Size, len(want))
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rela, err := f.Section(".rela.kpatch.info").Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[uint64]string{}
+	for off := 0; off+24 <= len(rela); off += 24 {
+		r := elf.Rela64{Off: binary.LittleEndian.Uint64(rela[off:]), Info: binary.LittleEndian.Uint64(rela[off+8:])}
+		if idx := elf.R_SYM64(r.Info); idx > 0 && int(idx) <= len(syms) {
+			named[r.Off-info.Addr] = syms[idx-1].Name
+		}
+	}
+	for i, w := range want {
+		base := uint64(48 * i)
+		if w[0] != "0" && named[base] != w[0] {
+			t.Errorf("record %d: got daddr symbol %q, want %q", i, named[base], w[0])
+		}
+		if named[base+8] != w[1] {
+			t.Errorf("record %d: got saddr symbol %q, want %q", i, named[base+8], w[1])
+		}
+	}
+}
+
+// TestIdentity runs every testdata .s against itself: nothing may be
+// patched and, without the block markers, the output is the input.
+func TestIdentity(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*/*.s")
+	for _, p := range files {
+		if strings.HasSuffix(p, "want.s") {
+			continue
+		}
+		t.Run(p, func(t *testing.T) {
+			f := parseFile(t, p)
+			got, err := Generate(f, f, Options{})
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			if bytes.Contains(got, []byte("kpatch begin")) {
+				t.Errorf("got a kpatch block for identical inputs, want none")
+			}
+			var kept []string
+			for _, l := range strings.SplitAfter(string(got), "\n") {
+				if !strings.HasPrefix(l, "#----------") {
+					kept = append(kept, l)
+				}
+			}
+			if in := readFile(t, p); strings.Join(kept, "") != string(in) {
+				t.Errorf("output without markers differs from input:\n%s", firstDiff([]byte(strings.Join(kept, "")), in))
+			}
+		})
+	}
+}
+
+// TestOtherMismatch checks the refusal of differing top-level directives.
+func TestOtherMismatch(t *testing.T) {
+	f0, err := asm.Parse("a.s", []byte("\t.file\t\"a.c\"\n\t.text\n\t.ident\t\"x\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err := asm.Parse("b.s", []byte("\t.file\t\"b.c\"\n\t.text\n\t.ident\t\"x\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(f0, f1, Options{})
+	if want := "Blocks of type other mismatch 1-1 vs. 1-1"; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}

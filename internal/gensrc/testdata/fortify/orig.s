@@ -1,0 +1,106 @@
+	.file	"orig.c"
+	.text
+	.p2align 4
+	.globl	compute
+	.type	compute, @function
+compute:
+.LFB36:
+	.cfi_startproc
+	imull	total(%rip), %esi
+	addl	$1, hits(%rip)
+	imull	%edi, %edi
+	leal	(%rsi,%rdi), %eax
+	ret
+	.cfi_endproc
+.LFE36:
+	.size	compute, .-compute
+	.section	.rodata.str1.1,"aMS",@progbits,1
+.LC0:
+	.string	"%s (%d)\n"
+	.text
+	.p2align 4
+	.globl	greet
+	.type	greet, @function
+greet:
+.LFB37:
+	.cfi_startproc
+	subq	$88, %rsp
+	.cfi_def_cfa_offset 96
+	movq	%rdi, %rsi
+	movl	$64, %ecx
+	movl	$60, %edx
+	movq	%fs:40, %rax
+	movq	%rax, 72(%rsp)
+	xorl	%eax, %eax
+	movq	%rsp, %rdi
+	movl	$2124136, (%rsp)
+	call	__strncat_chk@PLT
+	movl	hits(%rip), %ecx
+	movl	$1, %edi
+	leaq	.LC0(%rip), %rsi
+	movq	%rax, %rdx
+	xorl	%eax, %eax
+	call	__printf_chk@PLT
+	movq	72(%rsp), %rax
+	subq	%fs:40, %rax
+	jne	.L6
+	addq	$88, %rsp
+	.cfi_remember_state
+	.cfi_def_cfa_offset 8
+	ret
+.L6:
+	.cfi_restore_state
+	call	__stack_chk_fail@PLT
+	.cfi_endproc
+.LFE37:
+	.size	greet, .-greet
+	.section	.rodata.str1.1
+.LC1:
+	.string	"nobody"
+.LC2:
+	.string	"%d\n"
+	.section	.text.startup,"ax",@progbits
+	.p2align 4
+	.globl	main
+	.type	main, @function
+main:
+.LFB38:
+	.cfi_startproc
+	pushq	%rbx
+	.cfi_def_cfa_offset 16
+	.cfi_offset 3, -16
+	movl	%edi, %ebx
+	leaq	.LC1(%rip), %rdi
+	cmpl	$1, %ebx
+	jle	.L8
+	movq	8(%rsi), %rdi
+.L8:
+	call	greet
+	movl	total(%rip), %eax
+	imull	%ebx, %ebx
+	leaq	.LC2(%rip), %rsi
+	movl	$1, %edi
+	addl	$1, hits(%rip)
+	leal	0(,%rax,8), %edx
+	subl	%eax, %edx
+	xorl	%eax, %eax
+	addl	%ebx, %edx
+	call	__printf_chk@PLT
+	xorl	%eax, %eax
+	popq	%rbx
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+.LFE38:
+	.size	main, .-main
+	.local	hits
+	.comm	hits,4,4
+	.globl	total
+	.data
+	.align 4
+	.type	total, @object
+	.size	total, 4
+total:
+	.long	3
+	.ident	"GCC: (Debian 12.2.0-14+deb12u1) 12.2.0"
+	.section	.note.GNU-stack,"",@progbits

@@ -1,0 +1,6 @@
+#include <stdio.h>
+
+__attribute__((hot)) int hotfn(int x) { return x * 7 + 2; }
+int cool(int x) { return x - 1; }
+
+int main(int argc, char **argv) { printf("%d\n", hotfn(argc) + cool(argc)); return 0; }

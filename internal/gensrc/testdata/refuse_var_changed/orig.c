@@ -1,0 +1,2 @@
+int limit = 10;
+int get(void) { return limit; }

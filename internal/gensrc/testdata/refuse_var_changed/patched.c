@@ -1,0 +1,2 @@
+int limit = 20;
+int get(void) { return limit; }

@@ -1,0 +1,3 @@
+int limit = 10;
+int spare = 3;
+int get(void) { return limit; }

@@ -1,0 +1,158 @@
+package patchmake_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golibcare/golibcare/internal/testutil"
+)
+
+// ccState is what a run must leave alone: where `cc` on PATH leads and the
+// mtimes of the link and its target.
+type ccState struct {
+	target           string
+	linkMtime, mtime time.Time
+}
+
+func systemCC(t *testing.T) ccState {
+	t.Helper()
+	target := strings.TrimSpace(sh(t, t.TempDir(), "readlink -f \"$(command -v cc)\""))
+	link := strings.TrimSpace(sh(t, t.TempDir(), "command -v cc"))
+	li, err := os.Lstat(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ccState{target: target, linkMtime: li.ModTime(), mtime: ti.ModTime()}
+}
+
+// TestFailedBuildLeavesSystemAlone: the patched build fails half way (a
+// syntax error in the patch); the system cc, and every source, are as
+// before, and the error names make's status.
+func TestFailedBuildLeavesSystemAlone(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "userguide")
+	testutil.WriteFile(t, dir, "broken.patch", "--- foo.c\n+++ foo.c\n@@ -5,3 +5,3 @@\n {\n-\tprintf(\"Hello world!\\n\");\n+\tprintf(\"Hello world!\\n\") syntax error;\n }\n")
+	cc := systemCC(t)
+	before := snapshot(t, dir)
+	r := runPM(t, dir, "broken.patch")
+	if r.code != 1 {
+		t.Fatalf("got exit %d, want 1\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.out, "building of the patched code failed: make exited with status 2") {
+		t.Errorf("output does not name make's failure:\n%s", r.out)
+	}
+	if got := systemCC(t); got != cc {
+		t.Errorf("system cc changed: got %+v, want %+v", got, cc)
+	}
+	sameSnapshot(t, "after failure", snapshot(t, dir), before)
+}
+
+// TestHunkRejectRestores: the second of two patches does not apply; the
+// first one's change is undone and the error names the hunk.
+func TestHunkRejectRestores(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "multi")
+	testutil.WriteFile(t, dir, "bad.patch", "--- a/main.c\n+++ b/main.c\n@@ -40,3 +40,3 @@\n x\n-y\n+z\n w\n")
+	before := snapshot(t, dir)
+	r := runPM(t, dir, "multi.patch", "bad.patch")
+	if r.code != 1 {
+		t.Fatalf("got exit %d, want 1\n%s", r.code, r.out)
+	}
+	if want := "bad.patch: hunk #1 of main.c does not apply (at line 40)"; !strings.Contains(r.out, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	sameSnapshot(t, "after failure", snapshot(t, dir), before)
+}
+
+// TestSIGTERMRestores sends SIGTERM while the patched build runs a slow
+// rule: make and its children stop, sources come back, exit status 143.
+func TestSIGTERMRestores(t *testing.T) {
+	pm := patchMake(t)
+	dir := fixture(t, "userguide")
+	mk := "all: foo\nfoo: foo.c\n\t$(CC) -o $@ $<\n\tif [ \"$$KPATCH_STAGE\" = patched ]; then echo $$$$ > slow.pid; sleep 60; fi\n" +
+		"clean:\n\trm -f foo\ninstall: foo\n\tmkdir $(DESTDIR) || :\n\tcp foo $(DESTDIR)\n"
+	testutil.WriteFile(t, dir, "makefile", mk)
+	sh(t, dir, "diff -up foo.c bar.c > foo.patch || test $? = 1")
+	before := snapshot(t, dir, "slow.pid")
+
+	cmd := exec.Command(pm, "foo.patch")
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	pidFile := filepath.Join(dir, "slow.pid")
+	if !poll(30*time.Second, func() bool { return fileExists(pidFile) }) {
+		t.Fatalf("the slow rule never started\n%s", out.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "foo.c")); string(b) == before["foo.c"] {
+		t.Fatalf("foo.c is not patched during the patched build")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("libcare-patch-make did not exit after SIGTERM\n%s", out.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+		t.Errorf("got %v, want exit status 143\n%s", err, out.String())
+	}
+	sameSnapshot(t, "after SIGTERM", snapshot(t, dir, "slow.pid"), before)
+	pid := readPid(t, pidFile)
+	if !poll(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the slow rule's shell %d survived SIGTERM", pid)
+	}
+}
+
+// poll calls cond until it is true or the deadline passes.
+func poll(d time.Duration, cond func() bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return cond()
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
+func fileExists(p string) bool {
+	b, err := os.ReadFile(p)
+	return err == nil && len(bytes.TrimSpace(b)) > 0
+}
+
+func readPid(t *testing.T, p string) int {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for _, c := range strings.TrimSpace(string(b)) {
+		pid = pid*10 + int(c-'0')
+	}
+	return pid
+}

@@ -1,0 +1,208 @@
+package ptrace
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Code stubs written at the caller's executable address (facts §8.11).
+var (
+	syscallStub = []byte{0x0f, 0x05, 0xcc} // syscall; int3
+	callStub    = []byte{0xff, 0xd0, 0xcc} // call *%rax; int3
+)
+
+const (
+	// stubTimeout bounds a remote syscall or call: mmap and IFUNC
+	// resolvers return at once; anything longer is a hang.
+	stubTimeout = 3 * time.Second
+	// redZone is the area below rsp a leaf function may use without
+	// moving rsp (SysV ABI §3.2.2); a call must not clobber it.
+	redZone = 128
+	// maxErrno: a syscall returning -4095..-1 failed (glibc
+	// INTERNAL_SYSCALL_ERROR_P).
+	maxErrno = 4095
+	int3     = 0xcc
+)
+
+// Syscall runs system call nr with args in the stopped process, on one
+// thread, by writing `syscall; int3` at stub (an address in an executable
+// mapping). Registers and the bytes at stub are restored. A result in
+// [-4095, -1] is returned as a unix.Errno error.
+func (p *Process) Syscall(stub uint64, nr uint64, args ...uint64) (uint64, error) {
+	if len(args) > 6 {
+		return 0, p.errorf(fmt.Sprintf("syscall %d", nr), 0, stub, fmt.Errorf("%d arguments, at most 6", len(args)))
+	}
+	a := make([]uint64, 6)
+	copy(a, args)
+	ret, err := p.runStub(fmt.Sprintf("syscall %d", nr), stub, syscallStub, func(r *unix.PtraceRegs) {
+		r.Rax = nr
+		r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
+	})
+	if err != nil {
+		return 0, err
+	}
+	if e := -int64(ret); e >= 1 && e <= maxErrno {
+		return ret, unix.Errno(e)
+	}
+	return ret, nil
+}
+
+// Call calls the function at fn with SysV arguments in the stopped
+// process, on one thread, by writing `call *%rax; int3` at stub. The stack
+// pointer is moved below the red zone and aligned to 16 bytes. It returns
+// rax; registers and the bytes at stub are restored.
+func (p *Process) Call(stub uint64, fn uint64, args ...uint64) (uint64, error) {
+	op := fmt.Sprintf("call %#x", fn)
+	if len(args) > 6 {
+		return 0, p.errorf(op, 0, stub, fmt.Errorf("%d arguments, at most 6", len(args)))
+	}
+	a := make([]uint64, 6)
+	copy(a, args)
+	return p.runStub(op, stub, callStub, func(r *unix.PtraceRegs) {
+		r.Rax = fn
+		r.Rdi, r.Rsi, r.Rdx, r.Rcx, r.R8, r.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
+		r.Rsp = (r.Rsp - redZone) &^ 15
+	})
+}
+
+// runStub writes code at stub, runs it on one stopped thread from stub to
+// its final int3 and returns rax. Must not be called via p.do.
+func (p *Process) runStub(op string, stub uint64, code []byte, setup func(*unix.PtraceRegs)) (uint64, error) {
+	var ret uint64
+	var err error
+	if e := p.do(func() { ret, err = p.runStubLocked(stub, code, setup) }); e != nil {
+		return 0, e
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	return ret, nil
+}
+
+// Must be called via p.do.
+func (p *Process) runStubLocked(stub uint64, code []byte, setup func(*unix.PtraceRegs)) (ret uint64, err error) {
+	t, err := p.stubThread()
+	if err != nil {
+		return 0, err
+	}
+	var saved unix.PtraceRegs
+	if err := unix.PtraceGetRegs(t.tid, &saved); err != nil {
+		return 0, p.errorf("get registers", t.tid, 0, err)
+	}
+	undo, err := p.patchLocked(stub, code)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		// Restore even after a failure; after an exit there is nothing to restore.
+		if !p.exited {
+			unix.PtraceSetRegs(t.tid, &saved)
+			if e := undo(); err == nil {
+				err = e
+			}
+		}
+	}()
+	r := saved
+	setup(&r)
+	// orig_rax -1: not in a syscall, so the kernel does not restart one
+	// over our registers (arch/x86/kernel/signal.c).
+	r.Rip, r.Orig_rax = stub, ^uint64(0)
+	if err := unix.PtraceSetRegs(t.tid, &r); err != nil {
+		return 0, p.errorf("set registers", t.tid, 0, err)
+	}
+	trap := stub + uint64(len(code)) - 1
+	reached, err := p.runLocked(map[int]uint64{t.tid: trap}, map[uint64]bool{trap: true}, time.Now().Add(stubTimeout))
+	if err != nil {
+		return 0, err
+	}
+	if !reached[t.tid] {
+		return 0, p.errorf("run stub", t.tid, stub, fmt.Errorf("did not reach %#x: %w", trap, ErrTimeout))
+	}
+	if err := unix.PtraceGetRegs(t.tid, &r); err != nil {
+		return 0, p.errorf("get registers", t.tid, 0, err)
+	}
+	return r.Rax, nil
+}
+
+// stubThread picks the thread remote code runs on: the leader if it can.
+// Must be called via p.do.
+func (p *Process) stubThread() (*thread, error) {
+	if p.running {
+		return nil, p.errorf("run stub", 0, 0, errRunning)
+	}
+	if t, err := p.stoppedThread(p.pid); err == nil {
+		return t, nil
+	}
+	for _, tid := range p.tidsLocked() {
+		if t, err := p.stoppedThread(tid); err == nil {
+			return t, nil
+		}
+	}
+	if p.exited {
+		return nil, p.errorf("run stub", 0, 0, ErrProcessExited)
+	}
+	return nil, p.errorf("run stub", 0, 0, errRunning)
+}
+
+// patchLocked writes b at addr and returns a function that puts the old
+// bytes back. Must be called via p.do.
+func (p *Process) patchLocked(addr uint64, b []byte) (undo func() error, err error) {
+	old := make([]byte, len(b))
+	if _, err := p.mem.ReadAt(old, int64(addr)); err != nil {
+		return nil, p.errorf("read memory", 0, addr, err)
+	}
+	if err := p.writeLocked(b, addr); err != nil {
+		return nil, err
+	}
+	return func() error { return p.writeLocked(old, addr) }, nil
+}
+
+// RunUntil lets the listed threads of the stopped process run until each
+// stops on its breakpoint address (its rip is then reset to that address)
+// or the timeout passes; the other threads stay stopped. Threads that did
+// not get there are interrupted. On return every thread is stopped again
+// and the original bytes are back. reached tells which threads got to
+// their address.
+func (p *Process) RunUntil(targets map[int]uint64, timeout time.Duration) (reached map[int]bool, err error) {
+	if e := p.do(func() { reached, err = p.runUntilLocked(targets, timeout) }); e != nil {
+		return nil, e
+	}
+	return reached, err
+}
+
+// Must be called via p.do.
+func (p *Process) runUntilLocked(targets map[int]uint64, timeout time.Duration) (reached map[int]bool, err error) {
+	if p.running {
+		return nil, p.errorf("run until", 0, 0, errRunning)
+	}
+	for tid := range targets {
+		if _, err := p.stoppedThread(tid); err != nil {
+			return nil, p.errorf("run until", tid, 0, err)
+		}
+	}
+	bps := map[uint64]bool{}
+	var undos []func() error
+	defer func() {
+		for _, undo := range slices.Backward(undos) {
+			if e := undo(); e != nil && err == nil && !p.exited {
+				err = e
+			}
+		}
+	}()
+	for _, addr := range slices.Sorted(maps.Values(targets)) {
+		if bps[addr] {
+			continue
+		}
+		undo, err := p.patchLocked(addr, []byte{int3})
+		if err != nil {
+			return nil, err
+		}
+		bps[addr] = true
+		undos = append(undos, undo)
+	}
+	return p.runLocked(targets, bps, time.Now().Add(timeout))
+}

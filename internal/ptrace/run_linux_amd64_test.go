@@ -1,0 +1,215 @@
+package ptrace_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golibcare/golibcare/internal/ptrace"
+	"github.com/golibcare/golibcare/internal/testutil"
+	"golang.org/x/sys/unix"
+)
+
+func TestRunUntil(t *testing.T) {
+	pid, out := target(t, "target", "2")
+	bin := fixture(t, "target")
+	marker, never := symbol(t, pid, bin, "marker"), symbol(t, pid, bin, "never")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	workers := slices.DeleteFunc(p.Tids(), func(tid int) bool { return tid == pid })
+	before := counters(t, p, out, 2)
+
+	reached, err := p.RunUntil(map[int]uint64{pid: marker}, 2*time.Second)
+	if err != nil || !reached[pid] {
+		t.Fatalf("run until marker: got %v, %v, want reached", reached, err)
+	}
+	regs, err := p.Regs(pid)
+	if err != nil || regs.Rip != marker {
+		t.Errorf("got rip %#x, %v, want %#x", regs.Rip, err, marker)
+	}
+	if got := counters(t, p, out, 2); !slices.Equal(got, before) {
+		t.Errorf("got counters %v, want %v: other threads must stay stopped", got, before)
+	}
+	for _, tid := range workers {
+		if _, err := p.Regs(tid); err != nil {
+			t.Errorf("worker %d not stopped: %v", tid, err)
+		}
+	}
+
+	reached, err = p.RunUntil(map[int]uint64{pid: never, workers[0]: never}, 100*time.Millisecond)
+	if err != nil || reached[pid] || reached[workers[0]] || len(reached) != 2 {
+		t.Fatalf("run until never: got %v, %v, want both not reached", reached, err)
+	}
+	code := make([]byte, 1)
+	if p.ReadAt(code, int64(never)); code[0] == 0xcc {
+		t.Errorf("breakpoint left at never()")
+	}
+	for _, tid := range p.Tids() {
+		if _, err := p.Regs(tid); err != nil {
+			t.Errorf("thread %d not stopped after RunUntil: %v", tid, err)
+		}
+	}
+	n := out.Len()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after detach", func() bool { return strings.Count(out.String()[n:], "value=1") >= 2 })
+	if strings.Contains(out.String(), "never called") {
+		t.Errorf("never() ran")
+	}
+}
+
+func TestSignalsWhileStopped(t *testing.T) {
+	pid, out := target(t, "target", "1")
+	_, stub := libc(t, pid)
+	p := seize(t, pid)
+
+	// Sent to the process while every thread is stopped: delivered on Resume.
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGUSR1)
+	time.Sleep(20 * time.Millisecond) // would be delivered now if it leaked
+	if strings.Contains(out.String(), "got SIGUSR1") {
+		t.Fatalf("signal delivered while stopped")
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "SIGUSR1 #1", func() bool { return strings.Contains(out.String(), "got SIGUSR1 #1") })
+
+	// Sent to the thread that runs a remote syscall: recorded, suppressed,
+	// and delivered on Detach.
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	unix.Tgkill(pid, pid, unix.SIGUSR1)
+	if _, err := p.Syscall(stub, unix.SYS_GETPID); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "#2") {
+		t.Fatalf("signal delivered during the remote syscall")
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "SIGUSR1 #2", func() bool { return strings.Contains(out.String(), "got SIGUSR1 #2") })
+	assertNotTraced(t, pid)
+}
+
+func TestGroupStop(t *testing.T) {
+	tests := []struct {
+		name        string
+		stopFirst   bool // SIGSTOP arrives while we hold the process stopped
+		remoteCalls bool // run a remote syscall on the group-stopped process
+	}{
+		{"sigstop while running", false, false},
+		{"sigstop while running then remote syscall", false, true},
+		{"sigstop while held", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pid, out := target(t, "target", "1")
+			_, stub := libc(t, pid)
+			p := seize(t, pid)
+			if tt.stopFirst {
+				if err := p.Stop(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			syscall.Kill(pid, syscall.SIGSTOP)
+			if tt.stopFirst {
+				if err := p.Resume(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFrozen(t, p, out)
+			if err := p.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.remoteCalls {
+				if got, err := p.Syscall(stub, unix.SYS_GETPID); err != nil || got != uint64(pid) {
+					t.Fatalf("getpid: got %d, %v, want %d", got, err, pid)
+				}
+			}
+			if err := p.Resume(); err != nil {
+				t.Fatal(err)
+			}
+			frozen := counters(t, p, out, 1)
+			time.Sleep(20 * time.Millisecond) // stays stopped after our Resume
+			if got := counters(t, p, out, 1); !slices.Equal(got, frozen) {
+				t.Fatalf("got counters %v after Resume, want %v: a stopped process must stay stopped", got, frozen)
+			}
+			if err := p.Detach(); err != nil {
+				t.Fatal(err)
+			}
+			// Detached threads are woken to re-enter the group-stop (kernel
+			// __ptrace_unlink), so they may show R for a moment.
+			waitUntil(t, "all threads in state T after detach", func() bool {
+				for _, s := range taskStates(t, pid) {
+					if s.State != "T" {
+						return false
+					}
+				}
+				return true
+			})
+			assertNotTraced(t, pid)
+			n := out.Len()
+			syscall.Kill(pid, syscall.SIGCONT)
+			waitUntil(t, "output after SIGCONT", func() bool { return strings.Count(out.String()[n:], "value=") >= 2 })
+		})
+	}
+}
+
+// waitFrozen waits until every thread is in a stop (state t: the group-stop
+// of a tracee) and the worker's counter no longer moves.
+func waitFrozen(t *testing.T, p *ptrace.Process, out *testutil.Output) {
+	t.Helper()
+	waitUntil(t, "group-stop", func() bool {
+		for _, s := range taskStates(t, p.Pid()) {
+			if s.State != "t" {
+				return false
+			}
+		}
+		a := counters(t, p, out, 1)
+		time.Sleep(10 * time.Millisecond)
+		return slices.Equal(a, counters(t, p, out, 1))
+	})
+}
+
+func TestSeizeErrors(t *testing.T) {
+	t.Run("no such process", func(t *testing.T) {
+		_, err := ptrace.Seize(1 << 30)
+		if !errors.Is(err, unix.ESRCH) || !strings.Contains(err.Error(), "no such process") {
+			t.Errorf("got %v, want ESRCH saying no such process", err)
+		}
+	})
+	t.Run("already traced", func(t *testing.T) {
+		pid, _ := target(t, "target", "2")
+		p := seize(t, pid)
+		_, err := ptrace.Seize(pid)
+		want := fmt.Sprintf("already traced by pid %d", os.Getpid())
+		if !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("got %v, want EPERM saying %q", err, want)
+		}
+		if err := p.Stop(); err != nil {
+			t.Errorf("first tracer after the failed seize: %v", err)
+		}
+	})
+	t.Run("exited", func(t *testing.T) {
+		pid, _ := target(t, "target", "2")
+		p := seize(t, pid)
+		syscall.Kill(pid, syscall.SIGKILL)
+		err := p.Stop()
+		if !errors.Is(err, ptrace.ErrProcessExited) {
+			t.Errorf("stop after kill: got %v, want ErrProcessExited", err)
+		}
+	})
+}

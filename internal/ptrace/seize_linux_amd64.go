@@ -1,0 +1,147 @@
+package ptrace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/golibcare/golibcare/internal/procfs"
+	"golang.org/x/sys/unix"
+)
+
+// maxSeizeRounds bounds the re-listing of /proc/pid/task: each round seizes
+// the threads created before the previous one, and threads created by
+// seized threads are attached by the kernel, so a few rounds suffice even
+// for a process that spawns threads all the time (upstream uses 3).
+const maxSeizeRounds = 20
+
+// attach seizes every thread and opens /proc/pid/mem; on error it leaves
+// nothing attached. Must be called via p.do.
+func (p *Process) attach() error {
+	if p.pid <= 0 {
+		return p.errorf("seize", 0, 0, fmt.Errorf("invalid pid: %w", unix.ESRCH))
+	}
+	err := p.seizeAll()
+	if err == nil {
+		p.mem, err = os.OpenFile(fmt.Sprintf("/proc/%d/mem", p.pid), os.O_RDWR, 0)
+		if err != nil {
+			err = p.errorf("open memory", 0, 0, err)
+		}
+	}
+	if err != nil {
+		p.detachLocked()
+	}
+	return err
+}
+
+// seizeAll seizes the threads of /proc/pid/task until a listing brings no
+// new one. Must be called via p.do.
+func (p *Process) seizeAll() error {
+	for range maxSeizeRounds {
+		tids, err := procfs.Tasks(p.pid)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return p.errorf("seize", 0, 0, unix.ESRCH)
+			}
+			return p.errorf("seize", 0, 0, err)
+		}
+		added := 0
+		for _, tid := range tids {
+			if _, ok := p.threads[tid]; ok {
+				continue
+			}
+			ok, err := p.seizeThread(tid)
+			if err != nil {
+				return err
+			}
+			if ok {
+				p.threads[tid] = &thread{tid: tid}
+				added++
+			}
+		}
+		if len(p.threads) == 0 {
+			return p.errorf("seize", 0, 0, unix.ESRCH)
+		}
+		if added == 0 {
+			return nil
+		}
+	}
+	return p.errorf("seize", 0, 0, fmt.Errorf("threads keep appearing after %d rounds", maxSeizeRounds))
+}
+
+// seizeThread seizes one thread; ok is false when it exited meanwhile.
+// Must be called via p.do.
+func (p *Process) seizeThread(tid int) (ok bool, err error) {
+	err = seize(tid)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, unix.ESRCH) && tid != p.pid:
+		return false, nil
+	case errors.Is(err, unix.EPERM):
+		// A thread created by a seized one is already ours (auto-attach);
+		// TracerPid shows the tracer thread's id.
+		if st, e := procfs.ReadStatus(tid); e == nil && st.TracerPid == p.tracerTid {
+			return true, nil
+		}
+		return false, p.errorf("seize", tid, 0, fmt.Errorf("%w: %s", err, p.epermCause(tid)))
+	default:
+		return false, p.errorf("seize", tid, 0, err)
+	}
+}
+
+// epermCause explains why the kernel refused to attach (style rule 6,
+// delve debugger_linux.go): Yama, another owner, another tracer.
+func (p *Process) epermCause(tid int) string {
+	var why []string
+	if tid == os.Getpid() || p.pid == os.Getpid() {
+		why = append(why, "cannot trace this process itself")
+	}
+	st, err := procfs.ReadStatus(tid)
+	if err == nil && st.TracerPid != 0 {
+		why = append(why, "already traced by "+describeTracer(st.TracerPid))
+	}
+	if err == nil && st.State == "Z" {
+		why = append(why, "the process is a zombie")
+	}
+	if err == nil && st.Uid[1] != os.Geteuid() && os.Geteuid() != 0 {
+		why = append(why, fmt.Sprintf("process owned by uid %d, we are uid %d", st.Uid[1], os.Geteuid()))
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
+		if v := strings.TrimSpace(string(b)); v != "0" {
+			why = append(why, "kernel.yama.ptrace_scope = "+v+" "+yamaMeaning(v))
+		}
+	}
+	if len(why) == 0 {
+		why = append(why, "denied by the kernel (missing CAP_SYS_PTRACE, not dumpable, or a security module)")
+	}
+	return strings.Join(why, "; ")
+}
+
+// describeTracer names the process owning tracer thread tid.
+func describeTracer(tid int) string {
+	s := "pid " + strconv.Itoa(tid)
+	if st, err := procfs.ReadStatus(tid); err == nil {
+		if st.Tgid != tid {
+			s = fmt.Sprintf("pid %d (thread %d)", st.Tgid, tid)
+		}
+		s += " (" + st.Name + ")"
+	}
+	return s
+}
+
+// yamaMeaning explains a kernel.yama.ptrace_scope value
+// (Documentation/admin-guide/LSM/Yama.rst).
+func yamaMeaning(v string) string {
+	switch v {
+	case "1":
+		return "(only descendants may be traced; run as root or set it to 0)"
+	case "2":
+		return "(only CAP_SYS_PTRACE may trace; run as root)"
+	case "3":
+		return "(tracing disabled until reboot)"
+	}
+	return ""
+}

@@ -1,0 +1,266 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Dispatcher runs one libcare-ctl command line with its output going to
+// stdout and stderr, and returns its exit status.
+type Dispatcher interface {
+	Run(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// requestTimeout bounds how long a client may take to send its request, so
+// a silent client cannot hold a goroutine and a socket forever.
+const requestTimeout = 10 * time.Second
+
+// Config configures a Server.
+type Config struct {
+	Dispatcher Dispatcher
+	Storage    string    // patch storage directory (DefaultStorage if "")
+	Log        io.Writer // verbose log of requests; nil = silent
+}
+
+// Server serves libcare-client requests.
+type Server struct {
+	cfg   Config
+	locks *locks
+	logMu sync.Mutex
+
+	mu      sync.Mutex
+	storage string
+	stop    chan struct{}
+	stopped bool
+}
+
+// New returns a server for cfg.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, locks: newLocks(), stop: make(chan struct{}), storage: cfg.Storage}
+	if s.storage == "" {
+		s.storage = DefaultStorage
+	}
+	return s
+}
+
+// Storage returns the current patch storage directory.
+func (s *Server) Storage() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.storage
+}
+
+// Stop makes Serve return once the requests in progress are answered.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.stop)
+	}
+}
+
+// Serve accepts connections on ln until ctx is done, Stop is called or a
+// client sends "stop"; it closes ln and waits for running requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-s.stop:
+		}
+		ln.Close()
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || s.isStopped() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(ctx, c)
+		}()
+	}
+}
+
+func (s *Server) isStopped() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Log == nil {
+		return
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	fmt.Fprintf(s.cfg.Log, "libcare-server: "+format+"\n", args...)
+}
+
+// handle answers one connection: read the request, check the peer, run it.
+func (s *Server) handle(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(requestTimeout))
+	args, err := ReadRequest(c)
+	c.SetReadDeadline(time.Time{})
+	cred, cerr := peerCred(c)
+	switch {
+	case cerr != nil:
+		s.reply(c, "error: %v", cerr)
+	case cred.Uid != 0:
+		s.logf("refused request from pid %d uid %d", cred.Pid, cred.Uid)
+		s.reply(c, "error: permission denied: client uid %d is not root", cred.Uid)
+	case err != nil:
+		s.logf("bad request from pid %d: %v", cred.Pid, err)
+		s.reply(c, "error: bad request: %v", err)
+	default:
+		s.logf("request from pid %d: %q", cred.Pid, args)
+		s.run(ctx, c, args)
+	}
+}
+
+func (s *Server) reply(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, format+"\n", args...)
+}
+
+// run executes one request; everything it prints goes to the client.
+func (s *Server) run(ctx context.Context, c net.Conn, args []string) {
+	out := &syncWriter{w: c}
+	switch args[0] {
+	case "stop":
+		s.reply(out, "stopping")
+		s.Stop()
+	case "storage":
+		s.setStorage(out, args)
+	case "update":
+		unlock := s.locks.lockAll()
+		defer unlock()
+		s.dispatch(ctx, out, []string{"patch", "-p", "all", s.Storage()})
+	case "startup":
+		s.startup(ctx, out, args)
+	case "execve":
+		s.execve(ctx, out, c, args)
+	default:
+		unlock := s.locks.lockFor(args)
+		defer unlock()
+		s.dispatch(ctx, out, args)
+	}
+}
+
+func (s *Server) dispatch(ctx context.Context, out io.Writer, args []string) int {
+	if s.cfg.Dispatcher == nil {
+		s.reply(out, "error: no command dispatcher")
+		return 1
+	}
+	code := s.cfg.Dispatcher.Run(ctx, args, out, out)
+	s.logf("%q exited with %d", args, code)
+	return code
+}
+
+func (s *Server) setStorage(out io.Writer, args []string) {
+	if len(args) != 2 {
+		s.reply(out, "usage: storage DIR")
+		return
+	}
+	if fi, err := os.Stat(args[1]); err != nil || !fi.IsDir() {
+		s.reply(out, "error: storage %s: not a directory", args[1])
+		return
+	}
+	s.mu.Lock()
+	s.storage = args[1]
+	s.mu.Unlock()
+	s.logf("storage is now %s", args[1])
+}
+
+// startup patches a process that waits for a 4-byte answer on the
+// connection before it goes on (facts §7.3 "startup"): the answer comes once
+// the request is accepted, then the process is patched from storage.
+func (s *Server) startup(ctx context.Context, out io.Writer, args []string) {
+	pid, ok := pidCommand(out, args, "startup PID")
+	if !ok {
+		return
+	}
+	unlock := s.locks.lockPid(pid)
+	defer unlock()
+	if _, err := out.Write(make([]byte, 4)); err != nil {
+		return
+	}
+	s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(pid), s.Storage()})
+}
+
+func pidCommand(out io.Writer, args []string, usage string) (int, bool) {
+	if len(args) != 2 {
+		fmt.Fprintf(out, "usage: %s\n", usage)
+		return 0, false
+	}
+	pid, err := strconv.Atoi(args[1])
+	if err != nil || pid <= 0 {
+		fmt.Fprintf(out, "error: bad process id %q\n", args[1])
+		return 0, false
+	}
+	return pid, true
+}
+
+// syncWriter lets a command's stdout and stderr share the connection. A
+// client that goes away must not fail a patch half done, so after the first
+// write error the output is dropped and writes still succeed.
+type syncWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	failed bool
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.failed {
+		if _, err := w.w.Write(p); err != nil {
+			w.failed = true
+		}
+	}
+	return len(p), nil
+}
+
+// logWriter returns a writer that copies a command's output into the log,
+// for commands that run with no client to read it.
+func (s *Server) logWriter(prefix string) io.Writer {
+	if s.cfg.Log == nil {
+		return io.Discard
+	}
+	return &prefixWriter{s: s, prefix: prefix}
+}
+
+type prefixWriter struct {
+	s      *Server
+	prefix string
+}
+
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.s.logf("%s%s", w.prefix, line)
+	}
+	return len(p), nil
+}

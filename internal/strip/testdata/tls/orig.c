@@ -1,0 +1,14 @@
+#include <stdio.h>
+
+__thread int tls_counter = 7;
+
+int get(void)
+{
+	return tls_counter;
+}
+
+int main(void)
+{
+	printf("%d\n", get());
+	return 0;
+}
