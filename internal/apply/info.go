@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
@@ -15,6 +16,13 @@ type Addr uint64
 
 // MarshalText formats a as 0x-prefixed hex.
 func (a Addr) MarshalText() ([]byte, error) { return fmt.Appendf(nil, "%#x", uint64(a)), nil }
+
+// UnmarshalText parses a 0x-prefixed hex address.
+func (a *Addr) UnmarshalText(b []byte) error {
+	v, err := strconv.ParseUint(string(b), 0, 64)
+	*a = Addr(v)
+	return err
+}
 
 // Hunk is one function of a patch.
 type Hunk struct {

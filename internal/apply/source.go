@@ -59,6 +59,9 @@ func loadPatch(path string) (*PatchFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := min(len(b), len(kpatch.Magic)); string(b[:n]) != kpatch.Magic[:n] {
+		return nil, fmt.Errorf("%s: %w", path, kpatch.ErrBadMagic)
+	}
 	f, err := kpatch.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -179,13 +179,38 @@ scan:
 		}
 	}
 	e++
-	e = f.initArrayTail(e, nm)
+	e = f.initArrayTail(f.coldTail(e), nm)
 	b, err := f.addBlock(BlockFunc, s, e, nm, globl, names)
 	if err != nil {
 		return e, err
 	}
 	b.Adapted = adapted
 	return e, nil
+}
+
+// coldTail extends a function block over the .LCOLDE/.LHOTE end labels of
+// its hot/cold partitions (and the section switches between them), which
+// upstream leaves to the next block or, before a lone .hidden, to an
+// "other" block that is written out of place.
+func (f *File) coldTail(e int) int {
+	for l := e; l < len(f.Stmts); l++ {
+		switch {
+		case f.isColdHotEnd(l):
+			e = l + 1
+		case f.Kinds[l].IsSectionCmd() && l+1 < len(f.Stmts) && f.isColdHotEnd(l+1):
+		default:
+			return e
+		}
+	}
+	return e
+}
+
+func (f *File) isColdHotEnd(l int) bool {
+	if f.Kinds[l] != Label {
+		return false
+	}
+	t, _ := NextToken(f.Stmts[l], 0)
+	return bytes.HasPrefix(t, []byte(".LCOLDE")) || bytes.HasPrefix(t, []byte(".LHOTE"))
 }
 
 // initArrayTail extends a function block over a following

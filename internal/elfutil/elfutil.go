@@ -5,8 +5,10 @@ package elfutil
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 )
 
 // SafeOpen opens path with debug/elf, turning a panic of the parser on a
@@ -18,7 +20,12 @@ func SafeOpen(path string) (f *elf.File, err error) {
 			f, err = nil, fmt.Errorf("open %s: malformed elf: %v", path, r)
 		}
 	}()
-	return elf.Open(path)
+	f, err = elf.Open(path)
+	var pe *fs.PathError
+	if err != nil && !errors.As(err, &pe) {
+		err = fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, err
 }
 
 // SafeNewFile is elf.NewFile behind a recover, for ELF images in memory.

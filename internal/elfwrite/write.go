@@ -86,7 +86,10 @@ func (f *File) Bytes() ([]byte, error) {
 		w.structAt(h.Shoff+uint64(i)*elfutil.Section64Size, &f.Sections[i].Header)
 	}
 	w.structAt(0, &h)
-	return w.buf, w.err
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.buf, nil
 }
 
 // size returns the length of the image: the furthest end of the headers

@@ -122,9 +122,7 @@ func displayName(fp *FilePatch) string {
 	return fp.NewName
 }
 
-// convertHunk splits a go-diff hunk body into lines. The body may run past
-// the header's counts with blank lines (trailing newlines after the last
-// hunk); those are dropped, anything else past the counts is an error.
+// convertHunk splits a go-diff hunk body into lines.
 func convertHunk(h *diff.Hunk) (Hunk, error) {
 	hk := Hunk{
 		OldStart: int(h.OrigStartLine), OldLines: int(h.OrigLines),
@@ -134,49 +132,55 @@ func convertHunk(h *diff.Hunk) (Hunk, error) {
 		return Hunk{}, errors.New("negative line number in header")
 	}
 	body := h.Body
-	endsWithNL := len(body) == 0 || body[len(body)-1] == '\n'
-	raw := bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n"))
-	if len(body) == 0 {
-		raw = nil
+	var raw [][]byte
+	if len(body) > 0 {
+		raw = bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n"))
 	}
+	// go-diff keeps the newline of an old line marked "\ No newline" and
+	// records its offset; a new (or context) line so marked ends the body.
 	oldNoEOLLine := -1
 	if h.OrigNoNewlineAt > 0 && int(h.OrigNoNewlineAt) <= len(body) {
 		oldNoEOLLine = bytes.Count(body[:h.OrigNoNewlineAt], []byte("\n")) - 1
 	}
+	endsWithNL := len(body) == 0 || body[len(body)-1] == '\n'
+	if err := hk.addLines(raw, oldNoEOLLine, endsWithNL); err != nil {
+		return Hunk{}, err
+	}
+	return hk, nil
+}
+
+// addLines appends the body lines, checked against the header's counts.
+// The body may run past them with blank lines (trailing newlines after the
+// last hunk); those are dropped, anything else past the counts is an error.
+func (hk *Hunk) addLines(raw [][]byte, oldNoEOLLine int, endsWithNL bool) error {
 	var nOld, nNew int
 	for i, r := range raw {
 		if nOld == hk.OldLines && nNew == hk.NewLines {
 			if len(bytes.TrimSpace(r)) != 0 {
-				return Hunk{}, fmt.Errorf("more lines than the header's -%d,%d +%d,%d", hk.OldStart, hk.OldLines, hk.NewStart, hk.NewLines)
+				return fmt.Errorf("more lines than the header's -%d,%d +%d,%d", hk.OldStart, hk.OldLines, hk.NewStart, hk.NewLines)
 			}
 			continue
 		}
-		ln := Line{Op: ' '}
+		ln := Line{Op: ' '} // an empty line is an empty context line, as patch(1) reads it
 		if len(r) > 0 {
 			ln = Line{Op: r[0], Text: string(r[1:])}
 		}
 		switch ln.Op {
 		case ' ':
-			nOld++
-			nNew++
+			nOld, nNew = nOld+1, nNew+1
 		case '-':
 			nOld++
 		case '+':
 			nNew++
 		default:
-			return Hunk{}, fmt.Errorf("bad line %q", r)
+			return fmt.Errorf("bad line %q", r)
 		}
-		if i == oldNoEOLLine {
-			hk.OldNoEOL = true
-		}
-		if i == len(raw)-1 && !endsWithNL {
-			hk.NewNoEOL = ln.Op != '-'
-			hk.OldNoEOL = hk.OldNoEOL || ln.Op == ' '
-		}
+		hk.OldNoEOL = hk.OldNoEOL || i == oldNoEOLLine || (i == len(raw)-1 && !endsWithNL && ln.Op == ' ')
+		hk.NewNoEOL = i == len(raw)-1 && !endsWithNL && ln.Op != '-'
 		hk.Lines = append(hk.Lines, ln)
 	}
 	if nOld != hk.OldLines || nNew != hk.NewLines {
-		return Hunk{}, fmt.Errorf("header says -%d +%d lines, body has -%d +%d", hk.OldLines, hk.NewLines, nOld, nNew)
+		return fmt.Errorf("header says -%d +%d lines, body has -%d +%d", hk.OldLines, hk.NewLines, nOld, nNew)
 	}
-	return hk, nil
+	return nil
 }

@@ -61,10 +61,17 @@ type result struct {
 
 func runPM(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return runPMEnv(t, dir, nil, args...)
+}
+
+// runPMEnv runs libcare-patch-make in dir with env added to the test's own.
+func runPMEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, patchMake(t), args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()

@@ -36,6 +36,9 @@ type extractor struct {
 // whose patched twin carries .kpatch sections.
 func (r *run) makePatches(ctx context.Context) ([]Output, error) {
 	r.banner("MAKING PATCHES")
+	if _, err := os.Stat(r.origDir); err != nil {
+		return nil, fmt.Errorf("%w: nothing was built: %v (run without -u first)", ErrNoPatch, err)
+	}
 	x := &extractor{r: r}
 	var outs []Output
 	err := filepath.WalkDir(r.origDir, func(path string, d fs.DirEntry, err error) error {

@@ -79,29 +79,9 @@ func TestHunkRejectRestores(t *testing.T) {
 // TestSIGTERMRestores sends SIGTERM while the patched build runs a slow
 // rule: make and its children stop, sources come back, exit status 143.
 func TestSIGTERMRestores(t *testing.T) {
-	pm := patchMake(t)
-	dir := fixture(t, "userguide")
-	mk := "all: foo\nfoo: foo.c\n\t$(CC) -o $@ $<\n\tif [ \"$$KPATCH_STAGE\" = patched ]; then echo $$$$ > slow.pid; sleep 60; fi\n" +
-		"clean:\n\trm -f foo\ninstall: foo\n\tmkdir $(DESTDIR) || :\n\tcp foo $(DESTDIR)\n"
-	testutil.WriteFile(t, dir, "makefile", mk)
-	sh(t, dir, "diff -up foo.c bar.c > foo.patch || test $? = 1")
+	dir := slowProject(t)
 	before := snapshot(t, dir, "slow.pid")
-
-	cmd := exec.Command(pm, "foo.patch")
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	pidFile := filepath.Join(dir, "slow.pid")
-	if !poll(30*time.Second, func() bool { return fileExists(pidFile) }) {
-		t.Fatalf("the slow rule never started\n%s", out.String())
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "foo.c")); string(b) == before["foo.c"] {
-		t.Fatalf("foo.c is not patched during the patched build")
-	}
+	cmd, out, pid := startSlow(t, dir, before["foo.c"])
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -116,10 +96,70 @@ func TestSIGTERMRestores(t *testing.T) {
 		t.Errorf("got %v, want exit status 143\n%s", err, out.String())
 	}
 	sameSnapshot(t, "after SIGTERM", snapshot(t, dir, "slow.pid"), before)
-	pid := readPid(t, pidFile)
 	if !poll(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Errorf("the slow rule's shell %d survived SIGTERM", pid)
+	}
+}
+
+// slowProject is the user guide project whose patched build sleeps after
+// compiling, writing the sleeping shell's pid to slow.pid.
+func slowProject(t *testing.T) string {
+	patchMake(t)
+	dir := fixture(t, "userguide")
+	mk := "all: foo\nfoo: foo.c\n\t$(CC) -o $@ $<\n\tif [ \"$$KPATCH_STAGE\" = patched ]; then echo $$$$ > slow.pid; sleep 60; fi\n" +
+		"clean:\n\trm -f foo\ninstall: foo\n\tmkdir $(DESTDIR) || :\n\tcp foo $(DESTDIR)\n"
+	testutil.WriteFile(t, dir, "makefile", mk)
+	sh(t, dir, "diff -up foo.c bar.c > foo.patch || test $? = 1")
+	return dir
+}
+
+// startSlow starts libcare-patch-make in dir and waits until the patched
+// build sleeps with foo.c patched; it returns the sleeping shell's pid.
+func startSlow(t *testing.T, dir, origFoo string) (*exec.Cmd, *testutil.Output, int) {
+	t.Helper()
+	cmd := exec.Command(patchMake(t), "foo.patch")
+	cmd.Dir = dir
+	out := &testutil.Output{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	pidFile := filepath.Join(dir, "slow.pid")
+	if !poll(30*time.Second, func() bool { return fileExists(pidFile) }) {
+		t.Fatalf("the slow rule never started\n%s", out.String())
+	}
+	if mustRead(t, filepath.Join(dir, "foo.c")) == origFoo {
+		t.Fatalf("foo.c is not patched during the patched build")
+	}
+	pid := readPid(t, pidFile)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return cmd, out, pid
+}
+
+// TestCrashRecovery: libcare-patch-make dies with SIGKILL mid-build, the
+// next run restores the sources from .lpmaketmp/backup first.
+func TestCrashRecovery(t *testing.T) {
+	dir := slowProject(t)
+	before := snapshot(t, dir, "slow.pid")
+	cmd, _, pid := startSlow(t, dir, before["foo.c"])
+	cmd.Process.Kill()
+	cmd.Wait()
+	if pgid, err := syscall.Getpgid(pid); err == nil {
+		syscall.Kill(-pgid, syscall.SIGKILL) // the orphaned make and its rule
+	}
+	if mustRead(t, filepath.Join(dir, "foo.c")) == before["foo.c"] {
+		t.Fatalf("foo.c was restored although the tool was killed")
+	}
+	testutil.WriteFile(t, dir, "makefile", mustRead(t, filepath.Join(testutil.RepoRoot(t), "fixtures/patchmake/userguide/makefile")))
+	r := runPM(t, dir, "foo.patch")
+	if want := "restored " + filepath.Join(dir, "foo.c") + " from an interrupted run"; !strings.Contains(r.out, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	wantOnePatch(t, dir, r, "lpmake/foo")
+	if got := mustRead(t, filepath.Join(dir, "foo.c")); got != before["foo.c"] {
+		t.Errorf("after recovery got foo.c %q, want %q", got, before["foo.c"])
 	}
 }
 
@@ -155,4 +195,32 @@ func readPid(t *testing.T, p string) int {
 		pid = pid*10 + int(c-'0')
 	}
 	return pid
+}
+
+// TestGensrcRefusal: changing an initialised global is refused by
+// kpatch_gensrc inside make; the error repeats its FATAL line.
+func TestGensrcRefusal(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "userguide")
+	src := strings.Replace(mustRead(t, filepath.Join(dir, "foo.c")), "void print_hello", "int limit = 5;\n\nvoid print_hello", 1)
+	testutil.WriteFile(t, dir, "foo.c", src)
+	testutil.WriteFile(t, dir, "var.patch", "--- a/foo.c\n+++ b/foo.c\n@@ -3,3 +3,3 @@\n \n-int limit = 5;\n+int limit = 6;\n \n")
+	before := snapshot(t, dir)
+	r := runPM(t, dir, "var.patch")
+	if r.code != 1 {
+		t.Fatalf("got exit %d, want 1\n%s", r.code, r.out)
+	}
+	if want := "kpatch_gensrc refused the change: FATAL! "; !strings.Contains(r.out, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	sameSnapshot(t, "after failure", snapshot(t, dir), before)
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -2,6 +2,7 @@ package patchmake_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,4 +107,41 @@ func TestNoBinaryChanged(t *testing.T) {
 		t.Errorf("output does not say why:\n%s", r.out)
 	}
 	sameSnapshot(t, "after failure", snapshot(t, dir), before)
+}
+
+// TestLayoutOverrides: ./lpmakefile wins over the makefile, -d names the
+// install variable, LPMAKE_ORIGINAL_DIR and LPMAKE_PATCHROOT move the
+// outputs.
+func TestLayoutOverrides(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "userguide")
+	mk := strings.ReplaceAll(mustRead(t, filepath.Join(dir, "makefile")), "DESTDIR", "ROOT")
+	testutil.WriteFile(t, dir, "lpmakefile", mk)
+	testutil.WriteFile(t, dir, "makefile", "all install clean:\n\t@echo wrong makefile; false\n")
+	sh(t, dir, "diff -up foo.c bar.c > foo.patch || test $? = 1")
+	env := []string{"LPMAKE_ORIGINAL_DIR=" + filepath.Join(dir, "orig"), "LPMAKE_PATCHROOT=" + filepath.Join(dir, "roots")}
+	r := runPMEnv(t, dir, env, "-d", "ROOT", "foo.patch")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.out)
+	}
+	orig := filepath.Join(dir, "orig", "foo")
+	id := testutil.MustBuildID(t, orig)
+	if got, want := r.patches()[orig], filepath.Join(dir, "roots", id+".kpatch"); got != want {
+		t.Errorf("got patch %q, want %q\n%s", got, want, r.out)
+	}
+}
+
+// TestCXX builds C++ through CXX (the g++ link to libcare-cc in the
+// private compiler dir picks the C++ driver).
+func TestCXX(t *testing.T) {
+	patchMake(t)
+	if _, err := exec.LookPath("g++"); err != nil {
+		t.Skipf("skipping test: g++ unavailable: %v", err)
+	}
+	dir := fixture(t, "cxx")
+	r := runPM(t, dir, "cxx.patch")
+	wantOnePatch(t, dir, r, "lpmake/hello")
+	if out := mustRun(t, dir, filepath.Join(dir, "lpmake", "hello")); out != "Hello 1\n" {
+		t.Errorf("original hello: got %q, want %q", out, "Hello 1\n")
+	}
 }

@@ -40,16 +40,35 @@ func (m Mapping) Size() uint64 { return m.End - m.Start }
 
 func (m Mapping) perm(i int, c byte) bool { return len(m.Perms) > i && m.Perms[i] == c }
 
-// ReadMaps reads and parses /proc/<pid>/maps.
+// ReadMaps reads and parses /proc/<pid>/maps. When the thread-group leader
+// has exited (pthread_exit) while other threads run, the kernel shows its
+// maps as empty; then the maps of a live thread are returned.
 func ReadMaps(pid int) ([]Mapping, error) {
-	f, err := os.Open(procPath(pid, "maps"))
+	m, err := readMapsFile(procPath(pid, "maps"))
+	if err != nil || len(m) > 0 {
+		return m, err
+	}
+	tids, _ := Tasks(pid)
+	for _, tid := range tids {
+		if tid == pid {
+			continue
+		}
+		if tm, err := readMapsFile(procPath(pid, fmt.Sprintf("task/%d/maps", tid))); err == nil && len(tm) > 0 {
+			return tm, nil
+		}
+	}
+	return m, nil
+}
+
+func readMapsFile(path string) ([]Mapping, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	m, err := ParseMaps(f)
 	if err != nil {
-		return nil, fmt.Errorf("pid %d: %w", pid, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
 }

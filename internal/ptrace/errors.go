@@ -28,6 +28,7 @@ type Error struct {
 	Err  error
 }
 
+// Error formats the operation, pid, tid, address and cause.
 func (e *Error) Error() string {
 	s := fmt.Sprintf("%s pid %d", e.Op, e.Pid)
 	if e.Tid != 0 && e.Tid != e.Pid {

@@ -111,21 +111,48 @@ func (p *Process) runStubLocked(stub uint64, code []byte, setup func(*unix.Ptrac
 	// orig_rax -1: not in a syscall, so the kernel does not restart one
 	// over our registers (arch/x86/kernel/signal.c).
 	r.Rip, r.Orig_rax = stub, ^uint64(0)
-	if err := unix.PtraceSetRegs(t.tid, &r); err != nil {
+	return p.execStub(t, &r, stub+uint64(len(code))-1)
+}
+
+// execStub runs t from regs r to the int3 at trap and returns rax. A fault
+// on the way is our code's, not the program's: it is reported and not
+// re-delivered. Must be called via p.do.
+func (p *Process) execStub(t *thread, r *unix.PtraceRegs, trap uint64) (uint64, error) {
+	if err := unix.PtraceSetRegs(t.tid, r); err != nil {
 		return 0, p.errorf("set registers", t.tid, 0, err)
 	}
-	trap := stub + uint64(len(code)) - 1
+	before := len(t.pending)
 	reached, err := p.runLocked(map[int]uint64{t.tid: trap}, map[uint64]bool{trap: true}, time.Now().Add(stubTimeout))
 	if err != nil {
 		return 0, err
 	}
-	if !reached[t.tid] {
-		return 0, p.errorf("run stub", t.tid, stub, fmt.Errorf("did not reach %#x: %w", trap, ErrTimeout))
+	if fault := p.dropFaults(t, before); fault != 0 {
+		return 0, p.errorf("run stub", t.tid, trap, fmt.Errorf("stopped by %v", fault))
 	}
-	if err := unix.PtraceGetRegs(t.tid, &r); err != nil {
+	if !reached[t.tid] {
+		return 0, p.errorf("run stub", t.tid, trap, fmt.Errorf("int3 not reached: %w", ErrTimeout))
+	}
+	if err := unix.PtraceGetRegs(t.tid, r); err != nil {
 		return 0, p.errorf("get registers", t.tid, 0, err)
 	}
 	return r.Rax, nil
+}
+
+// dropFaults removes the fault signals recorded for t since index from and
+// returns the first. Must be called via p.do.
+func (p *Process) dropFaults(t *thread, from int) unix.Signal {
+	var first unix.Signal
+	kept := t.pending[:from]
+	for _, sig := range t.pending[from:] {
+		switch {
+		case !isFault(sig):
+			kept = append(kept, sig)
+		case first == 0:
+			first = sig
+		}
+	}
+	t.pending = kept
+	return first
 }
 
 // stubThread picks the thread remote code runs on: the leader if it can.

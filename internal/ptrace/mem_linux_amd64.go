@@ -3,6 +3,7 @@ package ptrace
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,9 +13,17 @@ import (
 func (p *Process) ReadAt(b []byte, addr int64) (int, error) {
 	n, err := p.mem.ReadAt(b, addr)
 	if err != nil {
-		return n, p.errorf("read memory", 0, uint64(addr), err)
+		return n, p.errorf("read memory", 0, uint64(addr), closedToDetached(err))
 	}
 	return n, nil
+}
+
+// closedToDetached names the reason /proc/pid/mem is closed.
+func closedToDetached(err error) error {
+	if errors.Is(err, os.ErrClosed) {
+		return ErrDetached
+	}
+	return err
 }
 
 // WriteAt writes target memory at addr through /proc/pid/mem, which writes
@@ -27,7 +36,7 @@ func (p *Process) WriteAt(b []byte, addr int64) (int, error) {
 		return n, nil
 	}
 	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EIO) {
-		return n, p.errorf("write memory", 0, uint64(addr), err)
+		return n, p.errorf("write memory", 0, uint64(addr), closedToDetached(err))
 	}
 	var perr error
 	if e := p.do(func() { n, perr = p.pokeLocked(b, addr) }); e != nil {

@@ -74,7 +74,12 @@ func (p *Process) step(t *thread, target uint64, bps map[uint64]bool, stopping b
 		}
 	}
 	if kind == stopSignal {
-		t.pending = append(t.pending, sig)
+		t.record(sig)
+		if isFault(sig) {
+			// Continuing would fault again at once; the thread stays at the
+			// fault, which is delivered when the process resumes.
+			return true
+		}
 	}
 	if stopping {
 		return true
@@ -99,3 +104,12 @@ func (p *Process) atBreakpoint(t *thread, bps map[uint64]bool) (uint64, bool) {
 	return r.Rip, true
 }
 
+// isFault reports whether sig is raised by the faulting instruction itself,
+// so that suppressing it and continuing would only raise it again.
+func isFault(sig unix.Signal) bool {
+	switch sig {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE:
+		return true
+	}
+	return false
+}

@@ -213,3 +213,28 @@ func TestSeizeErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestZombieLeader(t *testing.T) {
+	pid, out := target(t, "target", "2", "exitmain")
+	waitUntil(t, "leader exited", func() bool { return taskStates(t, pid)[pid].State == "Z" })
+	_, stub := libc(t, pid)
+	p := seize(t, pid)
+	if tids := p.Tids(); len(tids) != 2 || slices.Contains(tids, pid) {
+		t.Fatalf("got threads %v, want the 2 workers", tids)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Syscall(stub, unix.SYS_GETPID); err != nil || got != uint64(pid) {
+		t.Errorf("getpid: got %d, %v, want %d", got, err, pid)
+	}
+	frozen := counters(t, p, out, 2)
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	allAdvance(t, "counters after resume", frozen, func() []uint64 { return counters(t, p, out, 2) })
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	assertNotTraced(t, pid)
+}

@@ -25,15 +25,28 @@ func (p *Process) attach() error {
 	}
 	err := p.seizeAll()
 	if err == nil {
-		p.mem, err = os.OpenFile(fmt.Sprintf("/proc/%d/mem", p.pid), os.O_RDWR, 0)
-		if err != nil {
-			err = p.errorf("open memory", 0, 0, err)
-		}
+		err = p.openMem()
 	}
 	if err != nil {
 		p.detachLocked()
 	}
 	return err
+}
+
+// openMem opens the memory of the process through a live thread: the file
+// pins the address space (kernel proc_mem_open), while /proc/pid/mem of a
+// leader that called pthread_exit shows none. Must be called via p.do.
+func (p *Process) openMem() error {
+	tid := p.pid
+	if _, ok := p.threads[tid]; !ok {
+		tid = p.tidsLocked()[0]
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/task/%d/mem", p.pid, tid), os.O_RDWR, 0)
+	if err != nil {
+		return p.errorf("open memory", tid, 0, err)
+	}
+	p.mem = f
+	return nil
 }
 
 // seizeAll seizes the threads of /proc/pid/task until a listing brings no
@@ -78,6 +91,10 @@ func (p *Process) seizeThread(tid int) (ok bool, err error) {
 	switch {
 	case err == nil:
 		return true, nil
+	case isZombie(tid):
+		// An exited thread whose group lives on (a leader that called
+		// pthread_exit): it runs no code and cannot be traced.
+		return false, nil
 	case errors.Is(err, unix.ESRCH) && tid != p.pid:
 		return false, nil
 	case errors.Is(err, unix.EPERM):
@@ -90,6 +107,12 @@ func (p *Process) seizeThread(tid int) (ok bool, err error) {
 	default:
 		return false, p.errorf("seize", tid, 0, err)
 	}
+}
+
+// isZombie reports whether thread tid has exited but not been reaped.
+func isZombie(tid int) bool {
+	st, err := procfs.ReadStatus(tid)
+	return err == nil && st.State == "Z"
 }
 
 // epermCause explains why the kernel refused to attach (style rule 6,

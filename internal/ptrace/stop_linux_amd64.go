@@ -89,7 +89,7 @@ func (p *Process) collectStops() (running []int) {
 		}
 		kind, sig := p.poll(t)
 		if kind == stopSignal {
-			t.pending = append(t.pending, sig)
+			t.record(sig)
 		}
 		if t.stopped || kind == stopGone {
 			continue

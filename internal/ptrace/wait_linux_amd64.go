@@ -19,6 +19,18 @@ const (
 	stopClone                  // PTRACE_EVENT_CLONE: the thread created a new, auto-attached thread
 )
 
+// maxPending bounds the signals recorded for one stopped thread; the
+// kernel itself keeps one instance of each standard signal pending, and a
+// thread re-raising signals in a loop must not grow this without end.
+const maxPending = 64
+
+// record keeps sig for re-delivery when the thread runs again.
+func (t *thread) record(sig unix.Signal) {
+	if len(t.pending) < maxPending {
+		t.pending = append(t.pending, sig)
+	}
+}
+
 // maxEventsPerPump bounds the events handled for one thread in one pump.
 const maxEventsPerPump = 64
 

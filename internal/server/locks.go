@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,4 +95,28 @@ func (l *locks) refs(pid int) int {
 		return p.refs
 	}
 	return 0
+}
+
+// storagePatch recognises "patch -p PID|all DIR" with a storage directory,
+// where a higher patch level replaces a lower one; pids is nil for all.
+func storagePatch(args []string) (pids []int, dir string, ok bool) {
+	if len(args) < 2 || (args[0] != "patch" && args[0] != "patch-user") {
+		return nil, "", false
+	}
+	v, ok := pidArg(args)
+	if !ok {
+		return nil, "", false
+	}
+	dir = args[len(args)-1]
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, "", false
+	}
+	if v == "all" {
+		return nil, dir, true
+	}
+	pid, err := strconv.Atoi(v)
+	if err != nil || pid <= 0 {
+		return nil, "", false
+	}
+	return []int{pid}, dir, true
 }

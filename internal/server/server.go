@@ -28,6 +28,9 @@ type Config struct {
 	Dispatcher Dispatcher
 	Storage    string    // patch storage directory (DefaultStorage if "")
 	Log        io.Writer // verbose log of requests; nil = silent
+	// OnWatchPatch, if set, is told about every process Watch patched:
+	// how long after its exec the patch was in place, and the exit status.
+	OnWatchPatch func(pid int, afterExec time.Duration, code int)
 }
 
 // Server serves libcare-client requests.
@@ -158,7 +161,9 @@ func (s *Server) run(ctx context.Context, c net.Conn, args []string) {
 	case "update":
 		unlock := s.locks.lockAll()
 		defer unlock()
-		s.dispatch(ctx, out, []string{"patch", "-p", "all", s.Storage()})
+		storage := s.Storage()
+		s.supersede(ctx, out, nil, storage)
+		s.dispatch(ctx, out, []string{"patch", "-p", "all", storage})
 	case "startup":
 		s.startup(ctx, out, args)
 	case "execve":
@@ -166,6 +171,9 @@ func (s *Server) run(ctx context.Context, c net.Conn, args []string) {
 	default:
 		unlock := s.locks.lockFor(args)
 		defer unlock()
+		if pids, dir, ok := storagePatch(args); ok {
+			s.supersede(ctx, out, pids, dir)
+		}
 		s.dispatch(ctx, out, args)
 	}
 }

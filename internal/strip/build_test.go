@@ -21,6 +21,7 @@ type fixture struct {
 	fn     string
 	cflags []string // compile and link
 	shared bool     // build lib.so (-fPIC -shared) instead of a program
+	lib    bool     // link both against libx.so built from testdata/<dir>/lib.c
 }
 
 type built struct {
@@ -48,8 +49,17 @@ func (fx fixture) build(t *testing.T) built {
 	patchedS := strings.Replace(origS, end, end+"\t.text\n"+fx.fn+".Lfe:\n"+block, 1)
 	testutil.WriteFile(t, dir, "patched.s", patchedS)
 	b := built{dir: dir, orig: filepath.Join(dir, "orig"), patched: filepath.Join(dir, "patched")}
-	testutil.Run(t, dir, "gcc", append(append([]string{}, flags...), "-o", b.orig, "orig.s")...)
-	testutil.Run(t, dir, "gcc", append(append([]string{}, flags...), "-Wl,-q", "-o", b.patched, "patched.s")...)
+	var libs []string
+	if fx.lib {
+		testutil.Run(t, dir, "gcc", "-fPIC", "-shared", "-o", "libx.so", filepath.Join(src, "lib.c"))
+		libs = []string{"-L.", "-lx"}
+	}
+	link := func(out, in string, extra ...string) {
+		args := append(append(append([]string{}, flags...), extra...), "-o", out, in)
+		testutil.Run(t, dir, "gcc", append(args, libs...)...)
+	}
+	link(b.orig, "orig.s")
+	link(b.patched, "patched.s", "-Wl,-q")
 	return b
 }
 
@@ -91,6 +101,13 @@ type result struct {
 func pipeline(t *testing.T, b built) result {
 	t.Helper()
 	mustHaveStrip(t)
+	return runPipeline(t, b, true)
+}
+
+// runPipeline is pipeline with the binutils step optional: the C tool's own
+// tests run --undo-link right after --strip.
+func runPipeline(t *testing.T, b built, binutils bool) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	log := strip.Log{Info: &stdout, Warn: &stderr}
 	fail := func(step string, err error) {
@@ -111,7 +128,9 @@ func pipeline(t *testing.T, b built) result {
 	if err := os.WriteFile(tmp, fixed, 0o660); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Run(t, b.dir, "strip", "--strip-unneeded", tmp)
+	if binutils {
+		testutil.Run(t, b.dir, "strip", "--strip-unneeded", tmp)
+	}
 	res.elf, err = strip.UndoLink(orig, []byte(readFile(t, tmp)), log)
 	if err != nil {
 		fail("undo-link", err)

@@ -55,6 +55,11 @@ func (fx *fixer) gotTPOFF(r *elf.Rela64, sym elf.Sym64) error {
 	var got uint64
 	if elfutil.SymBind(sym) == elf.STB_LOCAL || sym.Shndx != uint16(elf.SHN_UNDEF) {
 		got, err = fx.tlsGOTByOffset(sym.Value)
+		if err != nil && elfutil.SymBind(sym) != elf.STB_LOCAL {
+			// Unlike the C tool: a preemptible variable defined by a shared
+			// library has its TPOFF64 against its dynamic symbol.
+			got, err = fx.tlsGOTByName(name)
+		}
 	} else {
 		got, err = fx.tlsGOTByName(name)
 	}

@@ -92,6 +92,9 @@ _Z5parsei.cold:
 	.size	_Z5parsei, .-_Z5parsei
 	.section	.text.unlikely
 	.size	_Z5parsei.cold, .-_Z5parsei.cold
+.LCOLDE1:
+	.text
+.LHOTE1:
 	.text
 _Z5parsei.Lfe:
 #---------- kpatch begin ---------
@@ -183,6 +186,9 @@ _Z5parsei.cold.kpatch:
 	.size	_Z5parsei.kpatch, .-_Z5parsei.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.size	_Z5parsei.cold.kpatch, .-_Z5parsei.cold.kpatch
+.LCOLDE1.kpatch:
+	.section .kpatch.text,"ax",@progbits
+.LHOTE1.kpatch:
 _Z5parsei.kpatch_end:
 	.popsection
 
@@ -203,11 +209,7 @@ _Z5parsei.Lpi:
 	.popsection
 
 #---------- kpatch end -----------
-	.section	.text.unlikely
 #---------- var ---------
-.LCOLDE1:
-	.text
-.LHOTE1:
 	.section	.rodata.str1.1
 .LC2:
 	.string	"%d\n"
@@ -330,6 +332,9 @@ main.cold:
 	.size	main, .-main
 	.section	.text.unlikely
 	.size	main.cold, .-main.cold
+.LCOLDE3:
+	.section	.text.startup
+.LHOTE3:
 #---------- var ---------
 	.section	.data.rel.local.DW.ref._ZTISt9exception,"awG",@progbits,DW.ref._ZTISt9exception,comdat
 	.align 8
@@ -344,9 +349,6 @@ DW.ref._ZTISt9exception:
 	.size	DW.ref.__gxx_personality_v0, 8
 DW.ref.__gxx_personality_v0:
 	.quad	__gxx_personality_v0
-.LCOLDE3:
-	.section	.text.startup
-.LHOTE3:
 	.hidden	DW.ref._ZTISt9exception
 	.weak	DW.ref._ZTISt9exception
 	.hidden	DW.ref.__gxx_personality_v0

@@ -207,6 +207,9 @@ dispatch.cold:
 	.size	dispatch, .-dispatch
 	.section	.text.unlikely
 	.size	dispatch.cold, .-dispatch.cold
+.LCOLDE4:
+	.text
+.LHOTE4:
 	.text
 dispatch.Lfe:
 #---------- kpatch begin ---------
@@ -404,6 +407,9 @@ dispatch.cold.kpatch:
 	.size	dispatch.kpatch, .-dispatch.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.size	dispatch.cold.kpatch, .-dispatch.cold.kpatch
+.LCOLDE4.kpatch:
+	.section .kpatch.text,"ax",@progbits
+.LHOTE4.kpatch:
 dispatch.kpatch_end:
 	.popsection
 
@@ -424,12 +430,8 @@ dispatch.Lpi:
 	.popsection
 
 #---------- kpatch end -----------
-	.section	.text.unlikely
 #---------- func ---------
 	.globl	sink
-.LCOLDE4:
-	.text
-.LHOTE4:
 	.p2align 4
 	.globl	sink
 	.type	sink, @function

@@ -1,0 +1,41 @@
+package gensrc
+
+import (
+	"testing"
+
+	"github.com/golibcare/golibcare/internal/asm"
+)
+
+func TestDbgFilter(t *testing.T) {
+	in := "\t.file\t\"a.c\"\n\t.text\n.Ltext0:\n\t.file 1 \"a.c\"\n# comment\n\t.globl\tf\n\t.type\tf, @function\nf:\n.LFB0:\n\t.loc 1 2 3\n\t.cfi_startproc\n\tret\n\t.cfi_endproc\n.LFE0:\n\t.size\tf, .-f\n\t.section\t.debug_info,\"\",@progbits\n.Ldebug_info0:\n\t.long\t0x4c\n\t.value\t0x5\n\t.section\t.debug_abbrev,\"\",@progbits\n\t.uleb128 0x1\n\t.ident\t\"GCC\"\n"
+	tests := []struct {
+		name string
+		opts DbgOptions
+		want string
+	}{
+		{"default", DbgOptions{}, "\t.file\t\"a.c\"\n\t.globl\tf\n\t.type\tf, @function\nf:\n\t.cfi_startproc\n\tret\n\t.cfi_endproc\n\t.size\tf, .-f\n\t.ident\t\"GCC\"\n"},
+		{"cfi", DbgOptions{SkipCFI: true}, "\t.file\t\"a.c\"\n\t.globl\tf\n\t.type\tf, @function\nf:\n\tret\n\t.size\tf, .-f\n\t.ident\t\"GCC\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(DbgFilter(asm.ReadStatements("a.s", []byte(in)), tt.opts))
+			if got != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+	got := DbgFilter(asm.ReadStatements("a.s", []byte(in)), DbgOptions{EmitNewlines: true})
+	if n, want := countLines(got), countLines([]byte(in)); n != want {
+		t.Errorf("emit-newlines: got %d lines, want %d", n, want)
+	}
+}
+
+func countLines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,6 @@
+__thread int counter = 3;
+
+int lib_get(void)
+{
+	return counter;
+}
