@@ -80,13 +80,11 @@ func Discover(h Host) (*Snapshot, error) {
 		return nil, fmt.Errorf("pid %d: read maps: %w", h.Pid(), err)
 	}
 	s := &Snapshot{Pid: h.Pid(), Maps: maps, holes: findHoles(maps)}
-	if err := s.scan(h); err != nil {
-		return nil, fmt.Errorf("pid %d: %w", h.Pid(), err)
-	}
+	s.scan(h)
 	return s, nil
 }
 
-func (s *Snapshot) scan(mem Memory) error {
+func (s *Snapshot) scan(mem Memory) {
 	groups := map[[3]uint64]*Object{}
 	for _, m := range s.Maps {
 		switch {
@@ -109,18 +107,15 @@ func (s *Snapshot) scan(mem Memory) error {
 	}
 	objs := s.Objects[:0]
 	for _, o := range s.Objects {
-		ok, err := o.readELF(mem)
-		if err != nil {
-			return fmt.Errorf("object %s: %w", o.Path, err)
-		}
-		if ok {
+		// An object whose headers cannot be read (unmapped meanwhile, odd
+		// layout) is skipped: upstream fails the whole run instead.
+		if ok, err := o.readELF(mem); ok && err == nil {
 			objs = append(objs, o)
 		}
 	}
 	s.Objects = objs
 	s.linkApplied()
 	s.Stub = s.findStub()
-	return nil
 }
 
 func isPatchRegion(m procfs.Mapping) bool {

@@ -52,7 +52,10 @@ func regionCandidates(holes []span, lo, hi, size uint64) []uint64 {
 	if size == 0 || hi-lo+size > maxRel32 {
 		return nil
 	}
-	type cand struct{ addr, dist uint64 }
+	type cand struct {
+		addr, dist uint64
+		left       bool
+	}
 	var cs []cand
 	for _, h := range holes {
 		if h.size() < size {
@@ -61,16 +64,21 @@ func regionCandidates(holes []span, lo, hi, size uint64) []uint64 {
 		switch {
 		case h.start >= hi: // right of the object: as low as possible
 			if h.start+size-lo <= maxRel32 {
-				cs = append(cs, cand{h.start, h.start - hi})
+				cs = append(cs, cand{h.start, h.start - hi, false})
 			}
 		case h.end <= lo: // left: as high as possible
 			a := (h.end - size) &^ (pageSize - 1)
 			if a >= h.start && hi-a <= maxRel32 {
-				cs = append(cs, cand{a, lo - (a + size)})
+				cs = append(cs, cand{a, lo - (a + size), true})
 			}
 		}
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].dist < cs[j].dist })
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].dist != cs[j].dist {
+			return cs[i].dist < cs[j].dist
+		}
+		return !cs[i].left && cs[j].left // upstream tries the right hole first
+	})
 	out := make([]uint64, len(cs))
 	for i, c := range cs {
 		out[i] = c.addr

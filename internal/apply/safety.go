@@ -87,7 +87,9 @@ func (s *session) waitSafe(ranges []protRange, ms moduleSet) error {
 	}
 	deadline := time.Now().Add(s.opt.Timeout)
 	for {
+		t0 := time.Now()
 		hits, err := s.checkThreads(ranges, ms)
+		s.opt.Debugf("safety check of %d thread(s): %d busy, %v", len(s.t.Tids()), len(hits), time.Since(t0))
 		if err != nil {
 			return err
 		}
@@ -142,7 +144,7 @@ func (s *session) checkThreads(ranges []protRange, ms moduleSet) ([]busy, error)
 // checkThread unwinds one stack with CFI, then scans the stack's live words
 // for return addresses where CFI runs out.
 func (s *session) checkThread(regs unwind.Regs, ranges []protRange, ms moduleSet) (busy, bool) {
-	pcs, complete, _ := unwind.Unwind(regs, ms.mods, s.t, maxFrames)
+	pcs, complete, _ := unwind.Unwind(regs, ms.mods, newStackWindow(s.t, regs.SP, ms.scanSize(regs.SP)), maxFrames)
 	if len(pcs) == 0 {
 		pcs = []uint64{regs.PC}
 	}
@@ -222,4 +224,36 @@ func (s *session) isReturnAddr(w uint64, ms moduleSet) bool {
 		}
 	}
 	return false
+}
+
+// stackWindowSize is how much of a stack one read fetches for the
+// unwinder: frames of blocked threads are within a few KiB of sp, and one
+// pread instead of one per frame keeps the stop short.
+const stackWindowSize = 4 << 10
+
+// stackWindow serves reads of the top of one stack from a single read.
+type stackWindow struct {
+	mem  Memory
+	base uint64
+	buf  []byte
+}
+
+func newStackWindow(mem Memory, sp uint64, avail int) *stackWindow {
+	w := &stackWindow{mem: mem, base: sp}
+	if n := min(avail, stackWindowSize); n > 0 {
+		b := make([]byte, n)
+		if got, _ := mem.ReadAt(b, int64(sp)); got > 0 {
+			w.buf = b[:got]
+		}
+	}
+	return w
+}
+
+// ReadAt implements unwind.MemReader.
+func (w *stackWindow) ReadAt(p []byte, off int64) (int, error) {
+	a := uint64(off)
+	if a >= w.base && a-w.base <= uint64(len(w.buf)) && uint64(len(p)) <= uint64(len(w.buf))-(a-w.base) {
+		return copy(p, w.buf[a-w.base:]), nil
+	}
+	return w.mem.ReadAt(p, off)
 }

@@ -69,6 +69,7 @@ func (s *session) stop() error {
 	if err := s.t.Stop(); err != nil {
 		return fmt.Errorf("stop pid %d: %w", s.pid, err)
 	}
+	s.opt.Debugf("stopped %d thread(s) in %v", len(s.t.Tids()), time.Since(s.since))
 	return nil
 }
 
@@ -76,7 +77,9 @@ func (s *session) resume() error {
 	if !s.stopped {
 		return nil
 	}
+	t0 := time.Now()
 	err := s.t.Resume()
+	s.opt.Debugf("resumed in %v, stopped for %v", time.Since(t0), time.Since(s.since))
 	s.frozen += time.Since(s.since)
 	s.stopped = false
 	if err != nil {
@@ -86,7 +89,9 @@ func (s *session) resume() error {
 }
 
 func (s *session) detach() error {
+	t0 := time.Now()
 	err := s.t.Detach()
+	s.opt.Debugf("detached in %v", time.Since(t0))
 	if s.stopped {
 		s.frozen += time.Since(s.since)
 		s.stopped = false

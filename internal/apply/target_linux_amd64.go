@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -17,12 +18,15 @@ type ProcHost struct {
 }
 
 var _ Host = (*ProcHost)(nil)
+
+// ErrNoProcess is returned by OpenHost for a pid that does not exist.
+var ErrNoProcess = errors.New("no such process")
 var _ Target = (*ptraceTarget)(nil)
 
 // OpenHost opens the process pid for reading; Close releases it.
 func OpenHost(pid int) (*ProcHost, error) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
-		return nil, fmt.Errorf("pid %d: no such process", pid)
+		return nil, fmt.Errorf("pid %d: %w", pid, ErrNoProcess)
 	}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
 	if err != nil {

@@ -77,7 +77,7 @@ func (f *File) addBlock(t BlockType, s, e int, name string, globl bool, names ma
 func (f *File) buildBlocks() error {
 	names := make(map[string]bool, 256)
 	f.Blocks = f.Blocks[:0]
-	for i := 1; i < len(f.Stmts); {
+	for i := 1; i < f.Len(); {
 		if f.Blank(i) {
 			i++
 			continue
@@ -88,7 +88,7 @@ func (f *File) buildBlocks() error {
 		} else if nm, _, _, ok := f.variableStart(i); ok {
 			i, err = f.varBlock(i, nm, names)
 		} else if f.Kinds[i] == DirSet {
-			_, err = f.addBlock(BlockVar, i, i+1, string(secondToken(f.Stmts[i])), false, names)
+			_, err = f.addBlock(BlockVar, i, i+1, string(secondToken(f.Stmt(i))), false, names)
 			i++
 		} else if f.Kinds[i] == DirWeak || f.Kinds[i] == DirGlobl {
 			f.attrBlock(i, names)
@@ -110,7 +110,7 @@ func (f *File) buildBlocks() error {
 func (f *File) functionStart(l int) (string, bool) {
 	var nm []byte
 	func_ := false
-	for l0 := l; l < len(f.Stmts); l++ {
+	for l0 := l; l < f.Len(); l++ {
 		k := f.Kinds[l]
 		if l != l0 && f.Blank(l) {
 			continue
@@ -120,11 +120,11 @@ func (f *File) functionStart(l int) (string, bool) {
 		}
 		isType := false
 		if k == DirType {
-			_, attr := typeArgs(f.Stmts[l])
+			_, attr := typeArgs(f.Stmt(l))
 			isType = string(attr) == "@function"
 		}
 		if (k == DirWeak && l != l0) || k == DirGlobl || k == DirHidden || k == DirProtected || k == DirInternal || isType {
-			nm2 := secondToken(f.Stmts[l])
+			nm2 := secondToken(f.Stmt(l))
 			if nm != nil && !bytes.Equal(nm, nm2) {
 				return "", false
 			}
@@ -159,19 +159,19 @@ func (f *File) funcBlock(s int, nm string, names map[string]bool) (int, error) {
 	globl, adapted, types := false, false, 0
 	e := s
 scan:
-	for ; e < len(f.Stmts)-1; e++ {
+	for ; e < f.Len()-1; e++ {
 		switch f.Kinds[e] {
 		case DirGlobl:
 			globl = true
 		case DirKpFlags:
-			adapted = adapted || bytes.Contains(f.Stmts[e], []byte("KPGENSRC_ADAPTED"))
-			f.Stmts[e] = f.Stmts[e][:0]
+			adapted = adapted || bytes.Contains(f.Stmt(e), []byte("KPGENSRC_ADAPTED"))
+			f.blank(e)
 		case DirType:
-			if name, attr := typeArgs(f.Stmts[e]); string(attr) == "@function" && stripColdHot(name, nm) {
+			if name, attr := typeArgs(f.Stmt(e)); string(attr) == "@function" && stripColdHot(name, nm) {
 				types++
 			}
 		case DirSize:
-			if stripColdHot(secondToken(f.Stmts[e]), nm) {
+			if stripColdHot(secondToken(f.Stmt(e)), nm) {
 				if types--; types <= 0 {
 					break scan
 				}
@@ -193,11 +193,11 @@ scan:
 // upstream leaves to the next block or, before a lone .hidden, to an
 // "other" block that is written out of place.
 func (f *File) coldTail(e int) int {
-	for l := e; l < len(f.Stmts); l++ {
+	for l := e; l < f.Len(); l++ {
 		switch {
 		case f.isColdHotEnd(l):
 			e = l + 1
-		case f.Kinds[l].IsSectionCmd() && l+1 < len(f.Stmts) && f.isColdHotEnd(l+1):
+		case f.Kinds[l].IsSectionCmd() && l+1 < f.Len() && f.isColdHotEnd(l+1):
 		default:
 			return e
 		}
@@ -209,7 +209,7 @@ func (f *File) isColdHotEnd(l int) bool {
 	if f.Kinds[l] != Label {
 		return false
 	}
-	t, _ := NextToken(f.Stmts[l], 0)
+	t, _ := NextToken(f.Stmt(l), 0)
 	return bytes.HasPrefix(t, []byte(".LCOLDE")) || bytes.HasPrefix(t, []byte(".LHOTE"))
 }
 
@@ -218,7 +218,7 @@ func (f *File) isColdHotEnd(l int) bool {
 func (f *File) initArrayTail(e int, nm string) int {
 	l := e
 	sawSect := false
-	for ; l < len(f.Stmts); l++ {
+	for ; l < f.Len(); l++ {
 		k := f.Kinds[l]
 		switch {
 		case f.Blank(l) || k == DirAlign:
@@ -233,10 +233,10 @@ func (f *File) initArrayTail(e int, nm string) int {
 		}
 		break
 	}
-	if !sawSect || l >= len(f.Stmts) {
+	if !sawSect || l >= f.Len() {
 		return e
 	}
-	toks := Tokens(f.Stmts[l], 3)
+	toks := Tokens(f.Stmt(l), 3)
 	if string(toks[0]) == ".quad" && string(toks[1]) == nm && len(toks[2]) == 0 {
 		return l + 1
 	}

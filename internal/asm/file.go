@@ -35,17 +35,17 @@ func ReadStatements(name string, data []byte) *File {
 	f := &File{Name: name}
 	f.Stmts = make([][]byte, 1, len(lines)+len(lines)/8+1)
 	f.Lines = make([]int32, 1, cap(f.Stmts))
-	f.Stmts[0] = []byte{}
+	f.Stmt(0) = []byte{}
 	for i, l := range lines {
-		n := len(f.Stmts)
+		n := f.Len()
 		f.Stmts = splitStatements(f.Stmts, l)
-		for j := n; j < len(f.Stmts); j++ {
+		for j := n; j < f.Len(); j++ {
 			f.Lines = append(f.Lines, int32(i+1))
 		}
 	}
-	f.Kinds = make([]Kind, len(f.Stmts))
-	for i := 1; i < len(f.Stmts); i++ {
-		f.Kinds[i] = Classify(f.Stmts[i])
+	f.Kinds = make([]Kind, f.Len())
+	for i := 1; i < f.Len(); i++ {
+		f.Kinds[i] = Classify(f.Stmt(i))
 	}
 	f.trackSections()
 	return f
@@ -62,7 +62,7 @@ func Parse(name string, data []byte) (*File, error) {
 }
 
 // Len returns the number of statements including the dummy one.
-func (f *File) Len() int { return len(f.Stmts) }
+func (f *File) Len() int { return f.Len() }
 
 // LineOf returns the physical line of statement i, 0 when out of range
 // (kpatch_parse.c clinenum).
@@ -74,7 +74,7 @@ func (f *File) LineOf(i int) int {
 }
 
 // Blank reports whether statement i is empty (not merely blanks).
-func (f *File) Blank(i int) bool { return len(f.Stmts[i]) == 0 }
+func (f *File) Blank(i int) bool { return len(f.Stmt(i)) == 0 }
 
 // typeArgs returns NAME and ATTR of ".type NAME, ATTR".
 func typeArgs(s []byte) (name, attr []byte) {
@@ -103,6 +103,6 @@ func (f *File) isColdHotLabel(i int) bool {
 	if f.Kinds[i] != Label {
 		return false
 	}
-	s := f.Stmts[i]
+	s := f.Stmt(i)
 	return bytes.Contains(s, lcold) || bytes.Contains(s, lhot)
 }

@@ -157,13 +157,13 @@ func FuzzParse(f *testing.F) {
 		if file == nil {
 			return
 		}
-		if len(file.Stmts) != len(file.Kinds) || len(file.Stmts) != len(file.Lines) {
-			t.Fatalf("got %d statements, %d kinds, %d lines", len(file.Stmts), len(file.Kinds), len(file.Lines))
+		if file.Len() != len(file.Kinds) || file.Len() != len(file.Lines) {
+			t.Fatalf("got %d statements, %d kinds, %d lines", file.Len(), len(file.Kinds), len(file.Lines))
 		}
 		prev := 1
 		for _, b := range file.Blocks {
-			if b.Start < prev || b.End <= b.Start || b.End > len(file.Stmts) {
-				t.Fatalf("got block %+v after %d of %d statements", *b, prev, len(file.Stmts))
+			if b.Start < prev || b.End <= b.Start || b.End > file.Len() {
+				t.Fatalf("got block %+v after %d of %d statements", *b, prev, file.Len())
 			}
 			prev = b.End
 		}

@@ -109,9 +109,9 @@ func (t *sectionTable) parse(s []byte) int32 {
 func (f *File) trackSections() {
 	tab := newSectionTable()
 	f.states = append(f.states[:0], secState{sect: secText, prev: -1})
-	f.sect = make([]int32, len(f.Stmts))
+	f.sect = make([]int32, f.Len())
 	cur := int32(0)
-	for i := 1; i < len(f.Stmts); i++ {
+	for i := 1; i < f.Len(); i++ {
 		sect, ok := int32(0), true
 		switch f.Kinds[i] {
 		case DirText:
@@ -121,7 +121,7 @@ func (f *File) trackSections() {
 		case DirBss:
 			sect = secBss
 		case DirSection, DirPushSection:
-			sect = tab.parse(f.Stmts[i])
+			sect = tab.parse(f.Stmt(i))
 		case DirPopSection, DirPrevious:
 			sect = f.states[cur].sect
 			if p := f.states[cur].prev; p >= 0 {

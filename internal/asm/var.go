@@ -9,8 +9,8 @@ import "bytes"
 // the label.
 func (f *File) variableStart(l int) (name string, end int, globl, ok bool) {
 	var nm []byte
-	for l0 := l; l < len(f.Stmts); l++ {
-		s := f.Stmts[l]
+	for l0 := l; l < f.Len(); l++ {
+		s := f.Stmt(l)
 		if len(s) == 0 && l != l0 {
 			continue
 		}
@@ -65,7 +65,7 @@ func (f *File) isVariableStart(l int) bool {
 // for the same name (kpatch_parse.c init_var_block).
 func (f *File) varBlock(s int, nm string, names map[string]bool) (int, error) {
 	e, globl := s, false
-	for e < len(f.Stmts) {
+	for e < f.Len() {
 		if nm2, e2, g, ok := f.variableStart(e); ok {
 			if nm2 != nm {
 				break
@@ -73,7 +73,7 @@ func (f *File) varBlock(s int, nm string, names map[string]bool) (int, error) {
 			e, globl = e2, g
 			continue
 		}
-		if IsDataDef(f.Stmts[e]) {
+		if IsDataDef(f.Stmt(e)) {
 			e++
 			continue
 		}
@@ -86,7 +86,7 @@ func (f *File) varBlock(s int, nm string, names map[string]bool) (int, error) {
 // attrBlock makes a one-statement block of a lone .weak/.globl, named by
 // the whole directive; a repeated one belongs to no block.
 func (f *File) attrBlock(i int, names map[string]bool) {
-	s := f.Stmts[i]
+	s := f.Stmt(i)
 	nm := string(s[skipBlanks(s, 0):])
 	if names[nm] {
 		return
@@ -97,7 +97,7 @@ func (f *File) attrBlock(i int, names map[string]bool) {
 // otherBlock runs to the next function or variable start.
 func (f *File) otherBlock(s int) int {
 	e := s
-	for e < len(f.Stmts) {
+	for e < f.Len() {
 		if _, ok := f.functionStart(e); ok || f.isVariableStart(e) {
 			break
 		}

@@ -35,8 +35,8 @@ func (g *gen) blocksDiffer(b0, b1 *blk, flags int) bool {
 		if i0 >= b0.End || i1 >= b1.End {
 			break
 		}
-		s0, t0 := f0.Stmts[i0], f0.Kinds[i0]
-		s1, t1 := f1.Stmts[i1], f1.Kinds[i1]
+		s0, t0 := f0.Stmt(i0), f0.Kinds[i0]
+		s1, t1 := f1.Stmt(i1), f1.Kinds[i1]
 		if flags&cmpSect != 0 && f0.SectionOf(i0).Name != f1.SectionOf(i1).Name &&
 			t0 != asm.DirLocal && t0 != asm.DirComm && t1 != asm.DirLocal && t1 != asm.DirComm {
 			return g.diffAt(f0, f1, i0, i1)
@@ -158,7 +158,7 @@ func possibleLinenoFuncs(s0, s1 []byte) uint {
 func (g *gen) matchLinenoFunc(b0 *blk, p0 *int, b1 *blk, p1 *int) bool {
 	f0, f1 := b0.fs.f, b1.fs.f
 	i0, i1 := *p0, *p1
-	possible := possibleLinenoFuncs(f0.Stmts[i0], f1.Stmts[i1])
+	possible := possibleLinenoFuncs(f0.Stmt(i0), f1.Stmt(i1))
 	if possible == 0 {
 		return false
 	}
@@ -167,7 +167,7 @@ func (g *gen) matchLinenoFunc(b0 *blk, p0 *int, b1 *blk, p1 *int) bool {
 		if i0 >= b0.End || i1 >= b1.End {
 			return false
 		}
-		s0, s1 := f0.Stmts[i0], f1.Stmts[i1]
+		s0, s1 := f0.Stmt(i0), f1.Stmt(i1)
 		possible &^= possibleLinenoFuncs(s0, s1)
 		if possible == 0 || differ(b0.fs.ren, b1.fs.ren, s0, s1) {
 			return false
@@ -192,7 +192,7 @@ func (g *gen) matchLinenoFunc(b0 *blk, p0 *int, b1 *blk, p1 *int) bool {
 // match_bug_on).
 func (g *gen) matchBugOn(b0 *blk, i0 int, b1 *blk, i1 int) bool {
 	f0, f1 := b0.fs.f, b1.fs.f
-	s0, s1 := f0.Stmts[i0], f1.Stmts[i1]
+	s0, s1 := f0.Stmt(i0), f1.Stmt(i1)
 	if g.opts.RHEL5 {
 		a, b := asm.Tokens(s0, 7), asm.Tokens(s1, 7)
 		want := []string{"ud2", ";", "pushq", "", ";", "ret", ""}
@@ -219,7 +219,7 @@ func (g *gen) matchBugOn(b0 *blk, i0 int, b1 *blk, i1 int) bool {
 // directory prefix (kpatch_gensrc.c match_build_path).
 func matchBuildPath(b0 *blk, i0 int, b1 *blk, i1 int) bool {
 	f0, f1 := b0.fs.f, b1.fs.f
-	a, b := asm.Tokens(f0.Stmts[i0], 2), asm.Tokens(f1.Stmts[i1], 2)
+	a, b := asm.Tokens(f0.Stmt(i0), 2), asm.Tokens(f1.Stmt(i1), 2)
 	if string(a[0]) != ".string" || string(b[0]) != ".string" {
 		return false
 	}
@@ -241,7 +241,7 @@ func matchVarDescriptor(b0 *blk, i0 int, b1 *blk, i1 int) bool {
 		len(b1.Name) < len(desc) || b1.Name[:len(desc)] != desc {
 		return false
 	}
-	t0, _ := asm.NextToken(b0.fs.f.Stmts[i0], 0)
-	t1, _ := asm.NextToken(b1.fs.f.Stmts[i1], 0)
+	t0, _ := asm.NextToken(b0.fs.f.Stmt(i0), 0)
+	t1, _ := asm.NextToken(b1.fs.f.Stmt(i1), 0)
 	return string(t0) == ".byte" && string(t1) == ".byte"
 }

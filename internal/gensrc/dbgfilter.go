@@ -38,7 +38,7 @@ func DbgFilter(f *asm.File, o DbgOptions) []byte {
 	for i := 1; i < f.Len(); {
 		n := filterSkip(f, i, o)
 		if n == 0 {
-			s := f.Stmts[i]
+			s := f.Stmt(i)
 			out.Write(s)
 			switch {
 			case f.LineOf(i) != f.LineOf(i+1):
@@ -62,7 +62,7 @@ func DbgFilter(f *asm.File, o DbgOptions) []byte {
 
 // filterSkip returns how many statements at l are filtered out.
 func filterSkip(f *asm.File, l int, o DbgOptions) int {
-	s := f.Stmts[l]
+	s := f.Stmt(l)
 	switch {
 	case hasTokenPrefix(s, ".LCOLD", ".LHOT", "#"):
 		return 1
@@ -102,10 +102,10 @@ func isNumberedFile(s []byte) bool {
 // skipLtext matches ".Ltext0:"/".Letext0:", with the ".text" before it.
 func skipLtext(f *asm.File, l int) int {
 	n := 0
-	if firstTokenIs(f.Stmts[l], ".text") {
+	if firstTokenIs(f.Stmt(l), ".text") {
 		n = 1
 	}
-	if l+n >= f.Len() || !hasTokenPrefix(f.Stmts[l+n], ".Ltext", ".Letext") {
+	if l+n >= f.Len() || !hasTokenPrefix(f.Stmt(l+n), ".Ltext", ".Letext") {
 		return 0
 	}
 	return n + 1
@@ -115,10 +115,10 @@ func skipLtext(f *asm.File, l int) int {
 // labels and data, eating a closing .previous.
 func skipSections(f *asm.File, l0 int, prefix string) int {
 	l := l0
-	for l < f.Len() && isSectionStart(f.Stmts[l], prefix) {
+	for l < f.Len() && isSectionStart(f.Stmt(l), prefix) {
 		l++
 		for l < f.Len() {
-			s := f.Stmts[l]
+			s := f.Stmt(l)
 			k := asm.Classify(s)
 			if k == asm.DirPrevious {
 				l++

@@ -31,7 +31,7 @@ func (g *gen) matchLabels(b0, b1 *blk, add bool) {
 		if i0 >= b0.End || i1 >= b1.End {
 			break
 		}
-		s0, s1 := f0.Stmts[i0], f1.Stmts[i1]
+		s0, s1 := f0.Stmt(i0), f1.Stmt(i1)
 		if bytes.Equal(s0, s1) {
 			continue
 		}
@@ -57,7 +57,7 @@ func (g *gen) newLabels(b *blk) {
 		if f.Kinds[i] != asm.Label {
 			continue
 		}
-		t, ok := labelName(f.Stmts[i])
+		t, ok := labelName(f.Stmt(i))
 		if !ok {
 			g.fail(fmt.Errorf("Label parsing error at %d", f.LineOf(i)))
 			return

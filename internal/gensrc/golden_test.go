@@ -21,6 +21,9 @@ var update = flag.Bool("update", false, "regenerate testdata/*/{orig,patched}.s 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	testutil.CleanupTools()
+	for _, c := range cleanups {
+		c()
+	}
 	os.Exit(code)
 }
 
@@ -326,3 +329,14 @@ func TestOtherMismatch(t *testing.T) {
 }
 
 func parseBytes(b []byte) (*asm.File, error) { return asm.Parse("fuzz.s", b) }
+
+func init() {
+	// The benchmark's compiled inputs live outside testdata.
+	cleanups = append(cleanups, func() {
+		if large.dir != "" {
+			os.RemoveAll(large.dir)
+		}
+	})
+}
+
+var cleanups []func()

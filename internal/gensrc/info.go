@@ -64,7 +64,7 @@ func entrySection(b *blk) *asm.Section {
 		if f.Kinds[i] != asm.Label {
 			continue
 		}
-		if t, _ := labelName(f.Stmts[i]); string(t) == b.Name {
+		if t, _ := labelName(f.Stmt(i)); string(t) == b.Name {
 			return f.SectionOf(i)
 		}
 	}

@@ -25,7 +25,7 @@ func (g *gen) printf(format string, args ...any) {
 // cblock_write_line).
 func (g *gen) writeLine(b *blk, l int, flags int) {
 	f := b.fs.f
-	s := f.Stmts[l]
+	s := f.Stmt(l)
 	if flags&(flagRename|flagGOTPCREL) != 0 {
 		g.tmp = g.tmp[:0]
 		if flags&flagRename != 0 {
@@ -87,7 +87,7 @@ var dataSection = asm.Section{Name: ".data"}
 // addComm replaces ".comm NAME,SIZE[,ALIGN]" of new code, which implies
 // .bss, by a definition in .kpatch.data (kpatch_gensrc.c add_comm_cmd).
 func (g *gen) addComm(b *blk, l int, flags int) {
-	s := b.fs.f.Stmts[l]
+	s := b.fs.f.Stmt(l)
 	t := asm.Tokens(s, 6)
 	if string(t[0]) != ".comm" {
 		g.fail(fmt.Errorf("get_comm_args() on non .comm cmd"))

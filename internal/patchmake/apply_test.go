@@ -74,6 +74,8 @@ func TestApplyHunks(t *testing.T) {
 			want: "a\nb\n"},
 		{name: "insert only", src: "a\nb\n", diff: "--- f\n+++ f\n@@ -1,0 +2,1 @@\n+x\n",
 			want: "a\nx\nb\n"},
+		{name: "crlf", src: "a\r\nb\r\nc\r\n", diff: "--- f\n+++ f\n@@ -1,3 +1,3 @@\n a\r\n-b\r\n+B\r\n c\r\n",
+			want: "a\r\nB\r\nc\r\n"},
 		{name: "trailing blank lines", src: numbered(10, nil), diff: hunk5 + "\n\n",
 			want: numbered(10, map[int]string{5: "FIVE\n"})},
 	}

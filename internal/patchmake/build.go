@@ -38,7 +38,7 @@ func (r *run) build(ctx context.Context, patches []namedPatch) error {
 // stage builds with make and installs into dest.
 func (r *run) stage(ctx context.Context, stage, banner, dest string) error {
 	r.banner(banner)
-	if err := r.make.run(ctx, stage, ""); err != nil {
+	if err := r.mk.run(ctx, stage, ""); err != nil {
 		return err
 	}
 	if stage == StageOriginal {
@@ -46,11 +46,11 @@ func (r *run) stage(ctx context.Context, stage, banner, dest string) error {
 	} else {
 		r.verbosef("INSTALLING PATCHED OBJECTS INTO %s\n", dest)
 	}
-	return r.make.run(ctx, stage, "install", r.o.destDirVar()+"="+dest)
+	return r.mk.run(ctx, stage, "install", r.o.destDirVar()+"="+dest)
 }
 
 func (r *run) clean(ctx context.Context) error {
-	if err := r.make.run(ctx, StageOriginal, "clean"); err != nil {
+	if err := r.mk.run(ctx, StageOriginal, "clean"); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (r *run) setupMake() error {
 	if fi, err := os.Stat(r.tool("libcare-cc++")); err == nil && fi.Mode()&0o111 != 0 {
 		cxx = r.tool("libcare-cc++")
 	}
-	r.make = &maker{
+	r.mk = &maker{
 		dir:     r.buildDir,
 		jobs:    r.o.Jobs,
 		ccVars:  []string{"CC=" + cc, "CXX=" + cxx},
@@ -99,7 +99,7 @@ func (r *run) setupMake() error {
 		stderr:  r.o.Stderr,
 	}
 	if isFile(filepath.Join(r.buildDir, "lpmakefile")) {
-		r.make.makefile = "lpmakefile"
+		r.mk.makefile = "lpmakefile"
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func ParsePatch(data []byte) (p *Patch, err error) {
 			p, err = nil, fmt.Errorf("parse diff: %v", r)
 		}
 	}()
-	fds, err := diff.ParseMultiFileDiff(data)
+	fds, err := diff.ParseMultiFileDiffOptions(data, diff.ParseOptions{KeepCR: true}) // CRLF sources match CRLF hunks
 	if err != nil {
 		return nil, fmt.Errorf("parse diff: %w", err)
 	}

@@ -25,7 +25,7 @@ const (
 )
 
 // killDelay is how long a make that got our signal may take to exit before
-// it is killed: make waits for its running compilers.
+// it is killed: make waits for its running compilers to stop.
 const killDelay = 10 * time.Second
 
 // SignalError is the cause a run is cancelled with when the process gets a
@@ -104,6 +104,7 @@ func (m *maker) run(ctx context.Context, stage, target string, extra ...string) 
 	}
 	err := cmd.Run()
 	if ctx.Err() != nil {
+		killGroup(cmd)
 		return context.Cause(ctx)
 	}
 	var ee *exec.ExitError
@@ -130,8 +131,7 @@ func stageEnv(stage string, verbose bool) []string {
 }
 
 // setGroupKill runs cmd in its own process group and, on cancellation,
-// sends the cancelling signal to the whole group (make and its compilers),
-// then kills it if it lingers.
+// sends the cancelling signal to the whole group (make and its compilers).
 func setGroupKill(ctx context.Context, cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
@@ -140,15 +140,17 @@ func setGroupKill(ctx context.Context, cmd *exec.Cmd) {
 		if errors.As(context.Cause(ctx), &se) {
 			sig = se.Sig
 		}
-		pid := cmd.Process.Pid
-		err := syscall.Kill(-pid, sig)
-		go func() {
-			time.Sleep(killDelay)
-			syscall.Kill(-pid, syscall.SIGKILL) // the group may be gone: nothing to check
-		}()
-		return err
+		return syscall.Kill(-cmd.Process.Pid, sig)
 	}
-	cmd.WaitDelay = killDelay + time.Second
+	cmd.WaitDelay = killDelay
+}
+
+// killGroup ends what is left of a cancelled make's process group: a rule
+// that ignored the signal must not outlive the run. No group left: ESRCH.
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 }
 
 // fatalWatch remembers the first output line that mentions FATAL.

@@ -165,7 +165,7 @@ func candidates(fp *FilePatch) []string {
 		}
 	}
 	strips := []int{0, 1}
-	if hasGitPrefix(fp.OldName, "a/") || hasGitPrefix(fp.NewName, "b/") {
+	if strings.HasPrefix(fp.OldName, "a/") || strings.HasPrefix(fp.NewName, "b/") {
 		strips = []int{1, 0}
 	}
 	var out []string
@@ -180,8 +180,6 @@ func candidates(fp *FilePatch) []string {
 	}
 	return out
 }
-
-func hasGitPrefix(name, prefix string) bool { return strings.HasPrefix(name, prefix) }
 
 // stripName removes n leading components (patch -pN) and refuses names
 // that would leave the patched directory.

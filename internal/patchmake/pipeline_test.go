@@ -145,3 +145,16 @@ func TestCXX(t *testing.T) {
 		t.Errorf("original hello: got %q, want %q", out, "Hello 1\n")
 	}
 }
+
+// TestSrcDir: -s applies the patches inside SRCDIR while make runs in the
+// current directory.
+func TestSrcDir(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "userguide")
+	sh(t, dir, "mkdir src && mv foo.c bar.c src/ && (cd src && diff -up foo.c bar.c > ../foo.patch || test $? = 1)")
+	testutil.WriteFile(t, dir, "makefile", strings.ReplaceAll(mustRead(t, filepath.Join(dir, "makefile")), "foo.c", "src/foo.c"))
+	before := snapshot(t, dir)
+	r := runPM(t, dir, "-s", "src", "foo.patch")
+	wantOnePatch(t, dir, r, "lpmake/foo")
+	sameSnapshot(t, "after success", snapshot(t, dir), before)
+}

@@ -54,7 +54,7 @@ type run struct {
 	tmpDir                         string // .lpmaketmp
 	origDir, patchedDir, patchRoot string
 	src                            *Sources
-	make                           *maker
+	mk                             *maker
 }
 
 // Run builds the original and patched code, and makes a patch for every

@@ -30,7 +30,7 @@ func (p *Process) runLocked(targets map[int]uint64, bps map[uint64]bool, deadlin
 	stopping := false
 	for len(active) > 0 {
 		for _, tid := range p.tidsLocked() {
-			if active[tid] && p.step(p.threads[tid], targets[tid], bps, stopping, reached) {
+			if t := p.threads[tid]; t != nil && active[tid] && p.step(t, targets[tid], bps, stopping, reached) {
 				delete(active, tid)
 			}
 		}

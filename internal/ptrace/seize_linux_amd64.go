@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golibcare/golibcare/internal/procfs"
 	"golang.org/x/sys/unix"
@@ -16,6 +17,10 @@ import (
 // seized threads are attached by the kernel, so a few rounds suffice even
 // for a process that spawns threads all the time (upstream uses 3).
 const maxSeizeRounds = 20
+
+// maxExitingPolls bounds the 1 ms polls for a thread that refuses to be
+// seized because it is exiting; exit takes microseconds.
+const maxExitingPolls = 50
 
 // attach seizes every thread and opens /proc/pid/mem; on error it leaves
 // nothing attached. Must be called via p.do.
@@ -98,15 +103,36 @@ func (p *Process) seizeThread(tid int) (ok bool, err error) {
 	case errors.Is(err, unix.ESRCH) && tid != p.pid:
 		return false, nil
 	case errors.Is(err, unix.EPERM):
-		// A thread created by a seized one is already ours (auto-attach);
-		// TracerPid shows the tracer thread's id.
-		if st, e := procfs.ReadStatus(tid); e == nil && st.TracerPid == p.tracerTid {
-			return true, nil
-		}
-		return false, p.errorf("seize", tid, 0, fmt.Errorf("%w: %s", err, p.epermCause(tid)))
+		return p.seizeRefused(tid, err)
 	default:
 		return false, p.errorf("seize", tid, 0, err)
 	}
+}
+
+// seizeRefused sorts out an EPERM: a thread created by a seized one is
+// already ours (auto-attach; TracerPid shows the tracer thread's id), and
+// a thread that is exiting refuses too (PF_EXITING, kernel ptrace_attach)
+// until it is gone. Anything else is a real refusal, explained.
+// Must be called via p.do.
+func (p *Process) seizeRefused(tid int, err error) (bool, error) {
+	for range maxExitingPolls {
+		st, e := procfs.ReadStatus(tid)
+		switch {
+		case e != nil || st.State == "Z" || st.State == "X":
+			return false, nil
+		case st.TracerPid == p.tracerTid:
+			return true, nil
+		case tid == p.pid || st.TracerPid != 0:
+			return false, p.errorf("seize", tid, 0, fmt.Errorf("%w: %s", err, p.epermCause(tid)))
+		}
+		time.Sleep(time.Millisecond)
+		if err = seize(tid); err == nil {
+			return true, nil
+		} else if !errors.Is(err, unix.EPERM) {
+			return false, nil
+		}
+	}
+	return false, p.errorf("seize", tid, 0, fmt.Errorf("%w: %s", err, p.epermCause(tid)))
 }
 
 // isZombie reports whether thread tid has exited but not been reaped.

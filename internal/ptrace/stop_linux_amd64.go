@@ -79,22 +79,21 @@ func (p *Process) waitStopped(deadline time.Time) error {
 	}
 }
 
-// collectStops polls every running thread once and returns those still
-// running. Must be called via p.do.
+// collectStops polls every running thread once and returns the threads
+// still running, including any born from a clone event seen meanwhile.
+// Must be called via p.do.
 func (p *Process) collectStops() (running []int) {
 	for _, tid := range p.tidsLocked() {
-		t := p.threads[tid]
-		if t == nil || t.stopped {
-			continue
+		if t := p.threads[tid]; t != nil && !t.stopped {
+			if kind, sig := p.poll(t); kind == stopSignal {
+				t.record(sig)
+			}
 		}
-		kind, sig := p.poll(t)
-		if kind == stopSignal {
-			t.record(sig)
+	}
+	for _, tid := range p.tidsLocked() {
+		if !p.threads[tid].stopped {
+			running = append(running, tid)
 		}
-		if t.stopped || kind == stopGone {
-			continue
-		}
-		running = append(running, tid)
 	}
 	return running
 }

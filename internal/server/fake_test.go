@@ -80,17 +80,31 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // the server in cleanup.
 func startServer(t *testing.T, d Dispatcher) (*Server, string) {
 	t.Helper()
+	return startServerCfg(t, Config{Dispatcher: d})
+}
+
+func startServerCfg(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "libcare.sock")
 	ln, err := Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveOn(t, ln, d), sock
+	return serveCfg(t, ln, cfg), sock
 }
 
 func serveOn(t *testing.T, ln net.Listener, d Dispatcher) *Server {
 	t.Helper()
-	s := New(Config{Dispatcher: d, Storage: t.TempDir(), Log: testLog{t}})
+	return serveCfg(t, ln, Config{Dispatcher: d})
+}
+
+func serveCfg(t *testing.T, ln net.Listener, cfg Config) *Server {
+	t.Helper()
+	if cfg.Storage == "" {
+		cfg.Storage = t.TempDir()
+	}
+	cfg.Log = testLog{t}
+	s := New(cfg)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(context.Background(), ln) }()
 	t.Cleanup(func() {

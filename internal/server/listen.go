@@ -141,4 +141,3 @@ func setSocketMode(path string) error {
 	}
 	return nil
 }
-

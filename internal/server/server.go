@@ -28,6 +28,9 @@ type Config struct {
 	Dispatcher Dispatcher
 	Storage    string    // patch storage directory (DefaultStorage if "")
 	Log        io.Writer // verbose log of requests; nil = silent
+	// Processes lists the processes update considers (default: all but
+	// init and the server); tests narrow it to their own.
+	Processes func() []int
 	// OnWatchPatch, if set, is told about every process Watch patched:
 	// how long after its exec the patch was in place, and the exit status.
 	OnWatchPatch func(pid int, afterExec time.Duration, code int)
@@ -37,6 +40,7 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	locks *locks
+	objs  *objectCache
 	logMu sync.Mutex
 
 	mu      sync.Mutex
@@ -47,7 +51,7 @@ type Server struct {
 
 // New returns a server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, locks: newLocks(), stop: make(chan struct{}), storage: cfg.Storage}
+	s := &Server{cfg: cfg, locks: newLocks(), objs: newObjectCache(), stop: make(chan struct{}), storage: cfg.Storage}
 	if s.storage == "" {
 		s.storage = DefaultStorage
 	}
@@ -159,11 +163,7 @@ func (s *Server) run(ctx context.Context, c net.Conn, args []string) {
 	case "storage":
 		s.setStorage(out, args)
 	case "update":
-		unlock := s.locks.lockAll()
-		defer unlock()
-		storage := s.Storage()
-		s.supersede(ctx, out, nil, storage)
-		s.dispatch(ctx, out, []string{"patch", "-p", "all", storage})
+		s.update(ctx, out)
 	case "startup":
 		s.startup(ctx, out, args)
 	case "execve":

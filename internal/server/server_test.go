@@ -1,12 +1,16 @@
 package server
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golibcare/golibcare/internal/elfutil"
 )
 
 func TestServeCommands(t *testing.T) {
@@ -19,7 +23,7 @@ func TestServeCommands(t *testing.T) {
 	}{
 		{"patch", []string{"patch", "-p", "12", "/x.kpatch"}, "ran patch -p 12 /x.kpatch\nexit 0\n"},
 		{"info alias", []string{"info-user", "-p", "12"}, "ran info-user -p 12\nexit 0\n"},
-		{"update", []string{"update"}, "ran patch -p all " + s.Storage() + "\nexit 0\n"},
+		{"update, nothing to patch", []string{"update"}, "No process has a patch in " + s.Storage() + "\n"},
 		{"startup", []string{"startup", "77"}, "\x00\x00\x00\x00ran patch -p 77 " + s.Storage() + "\nexit 0\n"},
 		{"startup usage", []string{"startup"}, "usage: startup PID\n"},
 		{"startup bad pid", []string{"startup", "x"}, "error: bad process id \"x\"\n"},
@@ -129,5 +133,33 @@ func TestStopCommand(t *testing.T) {
 	waitFor(t, "socket to be removed", func() bool { _, err := os.Stat(sock); return err != nil })
 	if _, err := net.Dial("unix", sock); err == nil {
 		t.Errorf("connect after stop: got nil error, want one")
+	}
+}
+
+// TestUpdate: update patches exactly the processes that map an object with
+// a patch in storage, one request per process.
+func TestUpdate(t *testing.T) {
+	sleep, cat := exec.Command("sleep", "60"), exec.Command("cat")
+	if _, err := cat.StdinPipe(); err != nil { // cat runs until the test ends
+		t.Fatal(err)
+	}
+	for _, c := range []*exec.Cmd{sleep, cat} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	}
+	s, sock := startServerCfg(t, Config{Dispatcher: newFakeCtl(),
+		Processes: func() []int { return []int{sleep.Process.Pid, cat.Process.Pid} }})
+	bid, err := elfutil.BuildID(sleep.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Storage(), bid+".kpatch"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("ran patch -p %d %s\nexit 0\n", sleep.Process.Pid, s.Storage())
+	if got := ask(t, sock, "update"); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/golibcare/golibcare/internal/apply"
@@ -13,14 +12,10 @@ import (
 // supersede unpatches from each process the patches that storage holds a
 // higher level of, so that the patch that follows replaces them rather
 // than stacking on them (LibCare replaced lower levels, facts §10; a
-// stacked patch would be undone only down to the older level). pids nil
-// means every process.
+// stacked patch would be undone only down to the older level).
 func (s *Server) supersede(ctx context.Context, out io.Writer, pids []int, storage string) {
 	if !hasLevels(storage) {
 		return
-	}
-	if pids == nil {
-		pids = otherProcesses()
 	}
 	for _, pid := range pids {
 		if !mayCarryPatch(pid) {
@@ -53,18 +48,6 @@ func superseded(pid int, storage string) []apply.PatchInfo {
 		}
 	}
 	return old
-}
-
-// otherProcesses lists the processes "-p all" means: all but init and us.
-func otherProcesses() []int {
-	all, _ := procfs.Pids()
-	var pids []int
-	for _, pid := range all {
-		if pid != 1 && pid != os.Getpid() {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // hasLevels reports whether storage holds any patch with a level.

@@ -27,7 +27,6 @@ type EventSource interface {
 // storage, until ctx is done or events fails. Each exec is handled in its
 // own goroutine, so a slow patch does not delay the next process.
 func (s *Server) Watch(ctx context.Context, events EventSource, h Holder) error {
-	objs := newObjectCache()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -48,17 +47,17 @@ func (s *Server) Watch(ctx context.Context, events EventSource, h Holder) error 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.onExec(ctx, ev, h, objs)
+			s.onExec(ctx, ev, h)
 		}()
 	}
 }
 
 // onExec decides from the program file alone (no stop) whether pid needs a
 // patch, then holds it at its entry point and patches it.
-func (s *Server) onExec(ctx context.Context, ev watch.Event, h Holder, objs *objectCache) {
+func (s *Server) onExec(ctx context.Context, ev watch.Event, h Holder) {
 	pid := ev.Pid
 	exe := "/proc/" + strconv.Itoa(pid) + "/exe"
-	if !objs.hasPatch(exe, s.Storage()) {
+	if !s.objs.hasPatch(exe, s.Storage()) {
 		return
 	}
 	unlock := s.locks.lockPid(pid)

@@ -40,6 +40,8 @@ func TestCapabilities(t *testing.T) {
 			before: "tls ", after: []string{"tls patched "}},
 		{name: "threads", orig: "threads.c", patched: "threads.patched.c",
 			before: "thread 7 tick", after: threadLines(8)},
+		{name: "spawn", orig: "spawn.c", patched: "spawn.patched.c",
+			before: "spawn ", after: []string{"spawn patched "}},
 		{name: "busy", orig: "busy.c", patched: "busy.patched.c",
 			before: "start\n", after: []string{" patched\n"}},
 	}

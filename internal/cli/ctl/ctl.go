@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/procfs"
+	"github.com/golibcare/golibcare/internal/ptrace"
 )
 
 // Log levels of the C tools: INFO is the default, each -v adds one.
@@ -120,6 +123,12 @@ func targets(p string) ([]int, bool, error) {
 	return pids, true, nil
 }
 
+// vanished reports whether err says the process went away, which `-p
+// all` passes over silently.
+func vanished(err error) bool {
+	return errors.Is(err, apply.ErrNoProcess) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, ptrace.ErrProcessExited)
+}
+
 func (o *Options) logf(level int) func(string, ...any) {
 	if o.level() < level {
 		return func(string, ...any) {}
@@ -135,6 +144,6 @@ func (o *Options) targeting(pid int) {
 	info := o.logf(levelInfo)
 	info("kpatch_ctl targeting pid %d", pid)
 	if args, err := procfs.Cmdline(pid); err == nil {
-		info("kpatch_ctl cmdline=%q", strings.Join(args, " "))
+		info("kpatch_ctl cmdline=\"%s\"", strings.Join(args, " "))
 	}
 }

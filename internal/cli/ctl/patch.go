@@ -43,6 +43,9 @@ func RunPatch(opts *PatchOptions) error {
 		return err
 	}
 	src, err := apply.OpenSource(opts.Path)
+	if err != nil && all && vanished(err) {
+		return nil
+	}
 	if err != nil {
 		opts.errorf("%v", err)
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
@@ -64,6 +67,9 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
 	res, err := opts.patch(pid, src, all)
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
+	}
+	if err != nil && all && vanished(err) {
+		return nil
 	}
 	if err != nil {
 		opts.errorf("%v", err)

@@ -67,7 +67,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 		info("PID '%d' process unpatch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
 	switch {
-	case errors.Is(err, apply.ErrNoPatch) && all:
+	case (errors.Is(err, apply.ErrNoPatch) || vanished(err)) && all:
 		return nil
 	case err != nil:
 		opts.errorf("%v", err)

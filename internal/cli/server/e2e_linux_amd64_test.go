@@ -102,15 +102,23 @@ func tail(s string) string {
 }
 
 // serve runs the real server (libcare-ctl commands in process) on a fresh
-// socket until the test ends.
-func serve(t *testing.T, storage string) (*server.Server, string) {
+// socket until the test ends; update looks only at the given targets, never
+// at processes the test does not own.
+func serve(t *testing.T, storage string, tgs ...*target) (*server.Server, string) {
 	t.Helper()
+	procs := func() []int {
+		var pids []int
+		for _, tg := range tgs {
+			pids = append(pids, tg.pid)
+		}
+		return pids
+	}
 	sock := filepath.Join(t.TempDir(), "libcare.sock")
 	ln, err := server.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := server.New(server.Config{Dispatcher: ctlDispatcher{}, Storage: storage, Log: testLog{t}})
+	s := server.New(server.Config{Dispatcher: ctlDispatcher{}, Storage: storage, Log: testLog{t}, Processes: procs})
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(context.Background(), ln) }()
 	t.Cleanup(func() {
@@ -183,3 +191,5 @@ func TestE2EClient(t *testing.T) {
 }
 
 func (tg *target) p() string { return strconv.Itoa(tg.pid) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

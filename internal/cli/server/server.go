@@ -104,4 +104,3 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	return s.Serve(ctx, ln)
 }
-
