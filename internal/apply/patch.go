@@ -1,14 +1,12 @@
 package apply
 
 import (
-	"encoding/binary"
+	"debug/elf"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
-	"golang.org/x/sys/unix"
 )
 
 // job is one patch applied to one object.
@@ -116,7 +114,7 @@ func (j *job) prepare(snap *Snapshot, mem Memory) error {
 			return err
 		}
 		if sym == nil {
-			if elfBind(rel, i) == weakBind {
+			if elf.ST_BIND(rel.syms[i].Info) == elf.STB_WEAK {
 				j.syms[i] = symbol{}
 				continue
 			}
@@ -172,162 +170,6 @@ func (s *session) patch(h Host, jobs []*job) error {
 		return s.finish(s.rollback(jobs, err))
 	}
 	return s.detach()
-}
-
-// allocate maps a region next to each object and resolves IFUNCs: the
-// first, short stop.
-func (s *session) allocate(jobs []*job) error {
-	holes := s.snap.holes
-	for _, j := range jobs {
-		j.cands = regionCandidates(holes, j.obj.Start(), j.obj.End(), j.lay.totalMemSz)
-		if len(j.cands) > 0 {
-			holes = reserve(holes, j.cands[0], j.lay.totalMemSz)
-		}
-	}
-	if err := s.stop(); err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if err := s.mapRegion(j); err != nil {
-			return err
-		}
-		if err := s.resolveIFuncs(j); err != nil {
-			return err
-		}
-		if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
-			return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
-		}
-	}
-	return s.resume()
-}
-
-func (s *session) mapRegion(j *job) error {
-	size := j.lay.totalMemSz
-	for _, a := range j.cands {
-		got, err := s.syscall(_SYS_mmap, a, size, _PROT_READ|_PROT_WRITE,
-			_MAP_PRIVATE|_MAP_ANONYMOUS|_MAP_FIXED_NOREPLACE, math.MaxUint64, 0)
-		if errors.Is(err, unix.EEXIST) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("mmap %#x bytes at %#x in pid %d: %w", size, a, s.pid, err)
-		}
-		if got != a {
-			if err := s.munmap(got, size); err != nil {
-				return err
-			}
-			continue
-		}
-		j.kpta = a
-		s.opt.Logf("allocated %#x bytes at %#x for '%s' patch", size, a, j.obj.Name)
-		return nil
-	}
-	return errNoRegion(j.obj.Name, size)
-}
-
-func (s *session) resolveIFuncs(j *job) error {
-	for i, sym := range j.syms {
-		if !sym.ifunc {
-			continue
-		}
-		addr, err := s.t.Call(s.snap.Stub, sym.addr)
-		if err != nil {
-			return fmt.Errorf("ifunc resolver of %q in pid %d: %w", j.rel.symNames[i], s.pid, err)
-		}
-		j.syms[i] = symbol{addr: addr}
-	}
-	return nil
-}
-
-// fill relocates each patch for its region and writes it while the target
-// runs: nothing refers to the region yet. The header goes last, so the
-// KPATCH1 marker appears only over a complete image.
-func (s *session) fill(jobs []*job) error {
-	for _, j := range jobs {
-		if err := j.link(); err != nil {
-			return fmt.Errorf("%s: %w", j.obj.Name, err)
-		}
-		if err := j.write(s.t); err != nil {
-			return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
-		}
-	}
-	return nil
-}
-
-// link relocates the private image and decodes its info records.
-func (j *job) link() error {
-	env := &relocEnv{kpta: j.kpta, lay: j.lay, loadOffset: j.obj.LoadOffset,
-		real: map[int]uint64{}, slot: map[int]uint64{}}
-	for k, i := range j.imports {
-		env.real[i] = j.syms[i].addr
-		env.slot[i] = j.kpta + uint64(j.lay.jmpOffset) + 16 + jumpEntrySize*uint64(k)
-	}
-	if err := j.rel.relocate(env); err != nil {
-		return err
-	}
-	infos, err := kpatch.DecodeInfos(j.rel.bytes(j.rel.info))
-	if err != nil {
-		return err
-	}
-	for _, in := range infos {
-		if in.IsNew() {
-			continue
-		}
-		if in.Dlen < 5 {
-			return fmt.Errorf("too small function to patch at %#x", in.Daddr)
-		}
-		if d := int64(in.Saddr - in.Daddr - 5); d < math.MinInt32 || d > math.MaxInt32 {
-			return fmt.Errorf("jump %#x -> %#x out of rel32 range", in.Daddr, in.Saddr)
-		}
-	}
-	j.infos = infos
-	return nil
-}
-
-func (j *job) header() []byte {
-	h := j.patch.File.Header
-	h.JmpOffset, h.ElfOffset = j.lay.jmpOffset, j.lay.elfOffset
-	h.UserInfo, h.UserUndo = j.lay.userInfo, j.lay.userUndo
-	h.UserLevel = j.patch.Level
-	h.KpatchTotalMemSz = j.lay.totalMemSz
-	return h.Encode()
-}
-
-func (j *job) write(mem Memory) error {
-	if err := writeFull(mem, j.kpta+uint64(j.lay.elfOffset), j.rel.img); err != nil {
-		return err
-	}
-	if len(j.imports) > 0 {
-		addrs := make([]uint64, len(j.imports))
-		for k, i := range j.imports {
-			addrs[k] = j.syms[i].addr
-		}
-		if err := writeFull(mem, j.kpta+uint64(j.lay.jmpOffset), jumpTable(addrs)); err != nil {
-			return err
-		}
-	}
-	undo := make([]byte, 5*j.lay.ninfo)
-	for i, in := range j.infos {
-		if in.IsNew() {
-			continue
-		}
-		b, err := readFull(mem, in.Daddr, 5)
-		if err != nil {
-			return fmt.Errorf("origcode: %w", err)
-		}
-		copy(undo[5*i:], b)
-	}
-	if err := writeFull(mem, j.kpta+uint64(j.lay.userUndo), undo); err != nil {
-		return err
-	}
-	return writeFull(mem, j.kpta, j.header())
-}
-
-// hunk is the jump written over the first bytes of a replaced function.
-func hunk(in kpatch.Info) []byte {
-	b := []byte{0xe9, 0, 0, 0, 0}
-	binary.LittleEndian.PutUint32(b[1:], uint32(in.Saddr-in.Daddr-5))
-	return b
 }
 
 // commit is the second stop: safety check, then the jumps.
@@ -393,7 +235,3 @@ func (j *job) funcName(in kpatch.Info) string {
 	}
 	return fmt.Sprintf("%#x", in.Daddr)
 }
-
-const weakBind = 2 // elf.STB_WEAK
-
-func elfBind(r *relObj, i int) int { return int(r.syms[i].Info >> 4) }

@@ -106,54 +106,57 @@ func (r *relObj) applyOne(rel elf.Rela64, data []byte, base uint64, env *relocEn
 	if si >= len(r.syms) || !ok[si] {
 		return fmt.Errorf("unsupported symbol %d for %v", si, typ)
 	}
-	sym := r.syms[si]
-	S, A, P := vals[si], uint64(rel.Addend), base+rel.Off
-	real := S
-	if v, isImp := env.real[si]; isImp {
-		real = v
+	P := base + rel.Off
+	v, size, err := r.value(typ, si, vals[si], uint64(rel.Addend), P, env)
+	if err != nil {
+		return err
 	}
-	put := func(size uint64, v uint64) error {
-		if rel.Off > uint64(len(data)) || size > uint64(len(data))-rel.Off {
-			return fmt.Errorf("offset %#x outside the %d-byte section", rel.Off, len(data))
-		}
-		if size == 8 {
-			binary.LittleEndian.PutUint64(data[rel.Off:], v)
-		} else {
-			binary.LittleEndian.PutUint32(data[rel.Off:], uint32(v))
-		}
-		return nil
+	if rel.Off > uint64(len(data)) || size > uint64(len(data))-rel.Off {
+		return fmt.Errorf("offset %#x outside the %d-byte section", rel.Off, len(data))
 	}
-	pc32 := func(v uint64) error {
-		if int64(v) < math.MinInt32 || int64(v) > math.MaxInt32 {
-			return fmt.Errorf("%v to %q out of rel32 range at %#x", typ, r.symNames[si], P)
+	if size == 8 {
+		binary.LittleEndian.PutUint64(data[rel.Off:], v)
+	} else {
+		binary.LittleEndian.PutUint32(data[rel.Off:], uint32(v))
+	}
+	return nil
+}
+
+// value computes one relocation (facts §8.9g) and its size in bytes.
+// Absolute relocations of imports use the real address; PC-relative ones
+// go through the jump-table entry S.
+func (r *relObj) value(typ elf.R_X86_64, si int, S, A, P uint64, env *relocEnv) (uint64, uint64, error) {
+	real, isImp := env.real[si]
+	if !isImp {
+		real = S
+	}
+	fits := func(v int64, lo, hi int64) (uint64, uint64, error) {
+		if v < lo || v > hi {
+			return 0, 0, fmt.Errorf("%v to %q at %#x overflows", typ, r.symNames[si], P)
 		}
-		return put(4, v)
+		return uint64(v), 4, nil
 	}
 	switch typ {
 	case elf.R_X86_64_64:
-		return put(8, real+A)
+		return real + A, 8, nil
 	case elf.R_X86_64_32:
-		if real+A > math.MaxUint32 {
-			return fmt.Errorf("R_X86_64_32 to %q overflows", r.symNames[si])
-		}
-		return put(4, real+A)
+		return fits(int64(real+A), 0, math.MaxUint32)
 	case elf.R_X86_64_32S:
-		if v := int64(real + A); v < math.MinInt32 || v > math.MaxInt32 {
-			return fmt.Errorf("R_X86_64_32S to %q overflows", r.symNames[si])
-		}
-		return put(4, real+A)
+		return fits(int64(real+A), math.MinInt32, math.MaxInt32)
 	case elf.R_X86_64_PC32, elf.R_X86_64_PLT32:
-		return pc32(S + A - P)
+		return fits(int64(S+A-P), math.MinInt32, math.MaxInt32)
 	case elf.R_X86_64_GOTPCREL, elf.R_X86_64_GOTPCRELX, elf.R_X86_64_REX_GOTPCRELX, elf.R_X86_64_GOTTPOFF:
-		switch _, isImp := env.real[si]; {
-		case elf.ST_TYPE(sym.Info) == elf.STT_TLS:
+		switch {
+		case elf.ST_TYPE(r.syms[si].Info) == elf.STT_TLS:
 			// kpatch_strip set A to the original's GOT slot (a vaddr).
-			return pc32(A + env.loadOffset - 4 - P)
+			return fits(int64(A+env.loadOffset-4-P), math.MinInt32, math.MaxInt32)
 		case isImp:
-			return pc32(S + 8 + A - P) // the entry's address word is the GOT cell
+			// The entry's address word serves as the GOT cell.
+			return fits(int64(S+8+A-P), math.MinInt32, math.MaxInt32)
 		default:
-			return pc32(S + A - P) // kpatch_strip turned mov into lea
+			// kpatch_strip turned the mov into a lea.
+			return fits(int64(S+A-P), math.MinInt32, math.MaxInt32)
 		}
 	}
-	return fmt.Errorf("unsupported relocation %v for %q", typ, r.symNames[si])
+	return 0, 0, fmt.Errorf("unsupported relocation %v for %q", typ, r.symNames[si])
 }

@@ -16,8 +16,11 @@ type File struct {
 	// against Base. The caller sets them.
 	Dir, Base string
 
-	Stmts [][]byte // statement text, without line ends
-	Lines []int32  // 1-based physical line of each statement (0 for the dummy)
+	// data is the file; statement i is data[off[2i]:off[2i+1]]. Offsets
+	// rather than slices keep a 3 MB file's index small.
+	data  []byte
+	off   []uint32
+	Lines []int32 // 1-based physical line of each statement (0 for the dummy)
 	Kinds []Kind
 
 	Sections []Section
@@ -28,41 +31,72 @@ type File struct {
 	Blocks []*Block
 }
 
+// MaxSize is the largest input accepted (statement offsets are 32-bit).
+const MaxSize = 1<<32 - 1
+
 // ReadStatements splits data into statements, classifies them and tracks
-// sections. It never fails; it is all that --dbg-filter needs.
-func ReadStatements(name string, data []byte) *File {
-	lines := splitLines(data)
-	f := &File{Name: name}
-	f.Stmts = make([][]byte, 1, len(lines)+len(lines)/8+1)
-	f.Lines = make([]int32, 1, cap(f.Stmts))
-	f.Stmt(0) = []byte{}
-	for i, l := range lines {
-		n := f.Len()
-		f.Stmts = splitStatements(f.Stmts, l)
-		for j := n; j < f.Len(); j++ {
-			f.Lines = append(f.Lines, int32(i+1))
+// sections; it is all that --dbg-filter needs. data is kept, not copied.
+func ReadStatements(name string, data []byte) (*File, error) {
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("%s: file larger than %d bytes", name, MaxSize)
+	}
+	est := bytes.Count(data, []byte{'\n'}) + 2
+	f := &File{Name: name, data: data}
+	f.off = make([]uint32, 2, 2*est+2*est/16)
+	f.Lines = make([]int32, 1, est+est/16)
+	for p, line := 0, int32(1); p < len(data); line++ {
+		e := bytes.IndexByte(data[p:], '\n')
+		next := p + e + 1
+		if e < 0 {
+			e, next = len(data)-p, len(data)
 		}
+		le := p + e
+		for le > p && (data[le-1] == '\r' || data[le-1] == '\n') {
+			le--
+		}
+		n := len(f.off)
+		f.off = splitStatements(f.off, data, p, le)
+		for j := n; j < len(f.off); j += 2 {
+			f.Lines = append(f.Lines, line)
+		}
+		p = next
 	}
 	f.Kinds = make([]Kind, f.Len())
 	for i := 1; i < f.Len(); i++ {
 		f.Kinds[i] = Classify(f.Stmt(i))
 	}
 	f.trackSections()
-	return f
+	return f, nil
 }
 
-// Parse reads data like ReadStatements and cuts it into code blocks. The
-// only error is a duplicate block name.
+// Parse reads data like ReadStatements and cuts it into code blocks.
+// Errors: a duplicate block name, a file over MaxSize.
 func Parse(name string, data []byte) (*File, error) {
-	f := ReadStatements(name, data)
+	f, err := ReadStatements(name, data)
+	if err != nil {
+		return nil, err
+	}
 	if err := f.buildBlocks(); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
+// Size returns the size of the input in bytes.
+func (f *File) Size() int { return len(f.data) }
+
+// Stmt returns the text of statement i without its line end; the slice
+// aliases the input and must not be modified.
+func (f *File) Stmt(i int) []byte {
+	s, e := f.off[2*i], f.off[2*i+1]
+	return f.data[s:e:e]
+}
+
+// blank empties statement i (a consumed .kpgensrc_flags line).
+func (f *File) blank(i int) { f.off[2*i+1] = f.off[2*i] }
+
 // Len returns the number of statements including the dummy one.
-func (f *File) Len() int { return f.Len() }
+func (f *File) Len() int { return len(f.off) / 2 }
 
 // LineOf returns the physical line of statement i, 0 when out of range
 // (kpatch_parse.c clinenum).

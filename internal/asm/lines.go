@@ -2,33 +2,13 @@ package asm
 
 import "bytes"
 
-// splitLines cuts data into physical lines without their "\r\n"/"\n" ends
-// (kpatch_io.c read_file + trim_crlf).
-func splitLines(data []byte) [][]byte {
-	n := bytes.Count(data, []byte{'\n'}) + 1
-	lines := make([][]byte, 0, n)
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
-		for len(l) > 0 && (l[len(l)-1] == '\r' || l[len(l)-1] == '\n') {
-			l = l[:len(l)-1]
-		}
-		lines = append(lines, l[:len(l):len(l)])
-	}
-	return lines
-}
-
-// splitStatements appends the statements of one physical line: a line is
-// cut at ';' and after a leading "label:" unless a '#' token comes first
-// (arch_parse.c init_multilines).
-func splitStatements(dst [][]byte, line []byte) [][]byte {
+// splitStatements appends the [start, end) offsets of the statements of
+// the physical line data[ls:le]: a line is cut at ';' and after a leading
+// "label:" unless a '#' token comes first (arch_parse.c init_multilines).
+func splitStatements(dst []uint32, data []byte, ls, le int) []uint32 {
+	line := data[ls:le:le]
 	if bytes.IndexByte(line, ';') < 0 && bytes.IndexByte(line, ':') < 0 {
-		return append(dst, line)
+		return append(dst, uint32(ls), uint32(le))
 	}
 	p := 0
 	for p >= 0 && p < len(line) {
@@ -36,7 +16,7 @@ func splitStatements(dst [][]byte, line []byte) [][]byte {
 		for se >= 0 {
 			st, e, next := tokenAt(line, se, stdDelims)
 			if st >= 0 && e-st == 1 && line[st] == '#' {
-				return append(dst, line[p:])
+				return append(dst, uint32(ls+p), uint32(le))
 			}
 			if st >= 0 && e-st == 1 && line[st] == ';' {
 				slen = st - p
@@ -51,7 +31,7 @@ func splitStatements(dst [][]byte, line []byte) [][]byte {
 			first = false
 			se = next
 		}
-		dst = append(dst, line[p:p+slen:p+slen])
+		dst = append(dst, uint32(ls+p), uint32(ls+p+slen))
 		p = se
 	}
 	return dst

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 const mainName = `MAIN_NAME="main"`
@@ -73,6 +75,30 @@ func TestCXX(t *testing.T) {
 	out, err := exec.Command(tc.path("hello")).Output()
 	if err != nil || string(out) != "hello from c++\n" {
 		t.Errorf("hello: got %q, %v, want %q", out, err, "hello from c++\n")
+	}
+}
+
+// TestCXXCompileAndLink: one g++ command that compiles and links C++
+// must still link libstdc++ after its source is replaced by assembly.
+func TestCXXCompileAndLink(t *testing.T) {
+	tc := newCCTest(t)
+	if _, err := exec.LookPath("g++"); err != nil {
+		t.Skipf("skipping test: g++ unavailable: %v", err)
+	}
+	testutil.Tool(t, "kpatch_gensrc") // the patched stage runs it from libcare-cc's directory
+	gxx := filepath.Join(t.TempDir(), "g++")
+	if err := os.Symlink(tc.tool, gxx); err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{"original", "patched"} {
+		r := tc.command(gxx, []string{"KPATCH_STAGE=" + stage}, "-o", "strings", "strings.cpp")
+		if r.code != 0 {
+			t.Fatalf("%s: g++ -o strings strings.cpp: exit status %d\n%s%s", stage, r.code, r.stdout, r.stderr)
+		}
+		out, err := exec.Command(tc.path("strings")).Output()
+		if want := "hello from libstdc++\n"; err != nil || string(out) != want {
+			t.Errorf("%s: strings: got %q, %v, want %q", stage, out, err, want)
+		}
 	}
 }
 

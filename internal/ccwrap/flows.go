@@ -165,7 +165,9 @@ func (b *builder) linkArgs(replaced map[int]string) []string {
 		}
 		want, text := a.Lang, a.Text
 		if asm, ok := replaced[i]; ok {
-			want, text = "assembler", asm
+			// The .s name says "assembler" already; an explicit -x would
+			// make g++ believe no C++ is linked and drop libstdc++.
+			want, text = "", asm
 		}
 		if want != lang {
 			argv = append(argv, "-x", cmp(want, "none"))

@@ -83,19 +83,19 @@ func TestPlanOriginal(t *testing.T) {
 		{"link", "cc -o prog main.c sub/b.c lib.o -lm", []string{
 			"run gcc -S main.c -o .kpatch_main.c.original.s",
 			"run gcc -S sub/b.c -o sub/.kpatch_b.c.original.s",
-			"run gcc -o prog -x assembler .kpatch_main.c.original.s sub/.kpatch_b.c.original.s -x none lib.o -lm",
+			"run gcc -o prog .kpatch_main.c.original.s sub/.kpatch_b.c.original.s lib.o -lm",
 		}},
 		{"link lang", "cc -x c foo -x none a.o -o p", []string{
 			"run gcc -x c -S foo -o .kpatch_foo.original.s",
-			"run gcc -x assembler .kpatch_foo.original.s -x none a.o -o p",
+			"run gcc .kpatch_foo.original.s a.o -o p",
 		}},
 		{"link deps", "cc -MMD -o out/p.x main.c", []string{
 			"run gcc -MMD -S main.c -o .kpatch_main.c.original.s -MF out/p.d -MQ out/p.x",
-			"run gcc -MMD -o out/p.x -x assembler .kpatch_main.c.original.s",
+			"run gcc -MMD -o out/p.x .kpatch_main.c.original.s",
 		}},
 		{"link deps no output", "cc -MD main.c", []string{
 			"run gcc -MD -S main.c -o .kpatch_main.c.original.s -MF a-main.d -MQ main.o",
-			"run gcc -MD -x assembler .kpatch_main.c.original.s",
+			"run gcc -MD .kpatch_main.c.original.s",
 		}},
 		{"link only", "cc -g -o prog a.o b.o", []string{"exec gcc -o prog a.o b.o"}},
 		{"passthrough E", "cc -E -g a.c", []string{"passthrough gcc -E -g a.c"}},

@@ -18,13 +18,13 @@ func TestDbgFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(DbgFilter(asm.ReadStatements("a.s", []byte(in)), tt.opts))
+			got := string(DbgFilter(mustRead(t, in), tt.opts))
 			if got != tt.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
 			}
 		})
 	}
-	got := DbgFilter(asm.ReadStatements("a.s", []byte(in)), DbgOptions{EmitNewlines: true})
+	got := DbgFilter(mustRead(t, in), DbgOptions{EmitNewlines: true})
 	if n, want := countLines(got), countLines([]byte(in)); n != want {
 		t.Errorf("emit-newlines: got %d lines, want %d", n, want)
 	}
@@ -38,4 +38,13 @@ func countLines(b []byte) int {
 		}
 	}
 	return n
+}
+
+func mustRead(t *testing.T, s string) *asm.File {
+	t.Helper()
+	f, err := asm.ReadStatements("a.s", []byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -36,7 +36,7 @@ func newFileState(f *asm.File, id int) *fileState {
 	fs := &fileState{
 		f:       f,
 		id:      id,
-		ren:     make(renames, len(f.Blocks)),
+		ren:     make(renames),
 		blocks:  make([]*blk, 0, len(f.Blocks)+4),
 		byName:  make(map[string]*blk, len(f.Blocks)),
 		byHuman: make(map[string][]*blk, len(f.Blocks)),
@@ -87,7 +87,7 @@ func Generate(orig, patched *asm.File, opts Options) ([]byte, error) {
 		return nil, fmt.Errorf("gensrc: inputs must come from asm.Parse")
 	}
 	g := &gen{opts: opts, f0: newFileState(orig, 0), f1: newFileState(patched, 1)}
-	g.out.Grow(orig.Len()*24 + 4096)
+	g.out.Grow(orig.Size() + orig.Size()/16 + 4096)
 	steps := []func(){g.analyzeVars, g.analyzeFuncs, g.analyzeOthers, g.write}
 	for _, step := range steps {
 		if step(); g.err != nil {

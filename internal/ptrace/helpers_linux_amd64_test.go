@@ -37,7 +37,7 @@ var (
 )
 
 // fixture compiles fixtures/ptrace/<name>.c once per test binary.
-func fixture(t *testing.T, name string) string {
+func fixture(t testing.TB, name string) string {
 	t.Helper()
 	testutil.MustHaveGCC(t)
 	testutil.MustHavePtrace(t)
@@ -58,7 +58,7 @@ func fixture(t *testing.T, name string) string {
 
 // target starts a fixture, waits for its "ready" line and returns its pid
 // and output.
-func target(t *testing.T, name string, args ...string) (int, *testutil.Output) {
+func target(t testing.TB, name string, args ...string) (int, *testutil.Output) {
 	t.Helper()
 	cmd, out := testutil.StartTarget(t, fixture(t, name), args...)
 	testutil.WaitOutput(t, out, "ready", 5*time.Second)
@@ -67,7 +67,7 @@ func target(t *testing.T, name string, args ...string) (int, *testutil.Output) {
 
 // seize attaches to pid and detaches in cleanup, checking nothing stays
 // traced.
-func seize(t *testing.T, pid int) *ptrace.Process {
+func seize(t testing.TB, pid int) *ptrace.Process {
 	t.Helper()
 	p, err := ptrace.Seize(pid)
 	if err != nil {
@@ -82,7 +82,7 @@ func seize(t *testing.T, pid int) *ptrace.Process {
 }
 
 // waitUntil polls cond until it holds or 5 s pass.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -94,7 +94,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // taskStates returns the status of every thread of pid.
-func taskStates(t *testing.T, pid int) map[int]*procfs.Status {
+func taskStates(t testing.TB, pid int) map[int]*procfs.Status {
 	t.Helper()
 	tids, err := procfs.Tasks(pid)
 	if err != nil {
@@ -109,7 +109,7 @@ func taskStates(t *testing.T, pid int) map[int]*procfs.Status {
 	return st
 }
 
-func assertNotTraced(t *testing.T, pid int) {
+func assertNotTraced(t testing.TB, pid int) {
 	t.Helper()
 	for tid, s := range taskStates(t, pid) {
 		if s.TracerPid != 0 || s.State == "t" {
@@ -120,7 +120,7 @@ func assertNotTraced(t *testing.T, pid int) {
 
 // symbol returns the run-time address of name in the ELF file path mapped
 // into pid: its link-time value plus the load bias read from the maps.
-func symbol(t *testing.T, pid int, path, name string) uint64 {
+func symbol(t testing.TB, pid int, path, name string) uint64 {
 	t.Helper()
 	f, err := elf.Open(path)
 	if err != nil {
@@ -138,7 +138,7 @@ func symbol(t *testing.T, pid int, path, name string) uint64 {
 	return 0
 }
 
-func loadBias(t *testing.T, pid int, path string, f *elf.File) uint64 {
+func loadBias(t testing.TB, pid int, path string, f *elf.File) uint64 {
 	t.Helper()
 	low := ^uint64(0)
 	for _, p := range f.Progs {
@@ -155,7 +155,7 @@ func loadBias(t *testing.T, pid int, path string, f *elf.File) uint64 {
 	return 0
 }
 
-func readMaps(t *testing.T, pid int) []procfs.Mapping {
+func readMaps(t testing.TB, pid int) []procfs.Mapping {
 	t.Helper()
 	maps, err := procfs.ReadMaps(pid)
 	if err != nil {
@@ -166,7 +166,7 @@ func readMaps(t *testing.T, pid int) []procfs.Mapping {
 
 // libc returns the path of libc and the start of its first executable
 // mapping, where remote code stubs go (as upstream, facts §8.11).
-func libc(t *testing.T, pid int) (string, uint64) {
+func libc(t testing.TB, pid int) (string, uint64) {
 	t.Helper()
 	for _, m := range readMaps(t, pid) {
 		if strings.HasPrefix(filepath.Base(m.Path), "libc.so") && m.Exec() {

@@ -136,37 +136,47 @@ func TestStopCatchesNewThreads(t *testing.T) {
 }
 
 func TestWriteText(t *testing.T) {
-	pid, out := target(t, "target")
-	bin := fixture(t, "target")
-	fn := symbol(t, pid, bin, "value")
-	p := seize(t, pid)
-	if err := p.Stop(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name  string
+		write func(p *ptrace.Process, b []byte, addr int64) (int, error)
+	}{
+		{"proc mem", (*ptrace.Process).WriteAt},
+		{"pokedata", (*ptrace.Process).Poke},
 	}
-	orig := make([]byte, 6)
-	if _, err := p.ReadAt(orig, int64(fn)); err != nil {
-		t.Fatal(err)
-	}
-	ret42 := []byte{0xb8, 42, 0, 0, 0, 0xc3} // mov $42, %eax; ret
-	if _, err := p.WriteAt(ret42, int64(fn)); err != nil {
-		t.Fatalf("write r-x text: %v", err)
-	}
-	n := out.Len()
-	if err := p.Resume(); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "value=42", func() bool { return strings.Contains(out.String()[n:], "value=42") })
-	if _, err := p.WriteAt(orig, int64(fn)); err != nil { // while running
-		t.Fatalf("restore text: %v", err)
-	}
-	n = out.Len()
-	waitUntil(t, "value=1 again", func() bool { return strings.Contains(out.String()[n:], "value=1 ") })
-	got := make([]byte, 6)
-	if _, err := p.ReadAt(got, int64(fn)); err != nil || !bytes.Equal(got, orig) {
-		t.Errorf("got text % x, %v, want % x", got, err, orig)
-	}
-	if _, err := p.ReadAt(got, 8); err == nil {
-		t.Errorf("read of unmapped address 0x8: got no error, want one")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pid, out := target(t, "target")
+			fn := int64(symbol(t, pid, fixture(t, "target"), "value"))
+			p := seize(t, pid)
+			orig := make([]byte, 6)
+			if _, err := p.ReadAt(orig, fn); err != nil {
+				t.Fatal(err)
+			}
+			ret42 := []byte{0xb8, 42, 0, 0, 0, 0xc3} // mov $42, %eax; ret
+			for _, step := range []struct {
+				code []byte
+				want string
+			}{{ret42, "value=42 "}, {orig, "value=1 "}} {
+				if err := p.Stop(); err != nil {
+					t.Fatal(err)
+				}
+				if n, err := tt.write(p, step.code, fn); err != nil || n != len(step.code) {
+					t.Fatalf("write r-x text: got %d, %v, want %d bytes written", n, err, len(step.code))
+				}
+				n := out.Len()
+				if err := p.Resume(); err != nil {
+					t.Fatal(err)
+				}
+				waitUntil(t, step.want, func() bool { return strings.Contains(out.String()[n:], step.want) })
+			}
+			got := make([]byte, 6)
+			if _, err := p.ReadAt(got, fn); err != nil || !bytes.Equal(got, orig) {
+				t.Errorf("got text % x, %v, want % x", got, err, orig)
+			}
+			if _, err := p.ReadAt(got, 8); err == nil {
+				t.Errorf("read of unmapped address 0x8: got no error, want one")
+			}
+		})
 	}
 }
 

@@ -24,7 +24,8 @@ type fileKey struct {
 // objectInfo is what the watcher needs to know about an ELF file.
 type objectInfo struct {
 	buildID string
-	needed  []string // DT_NEEDED resolved to paths
+	once    sync.Once
+	needed  []string // DT_NEEDED resolved to paths, filled on first use
 }
 
 // objectCache remembers Build-IDs and dependencies of program files, so an
@@ -39,15 +40,16 @@ func newObjectCache() *objectCache { return &objectCache{m: map[fileKey]*objectI
 // hasPatch reports whether storage holds a patch for the program at path
 // or for one of the libraries it names directly (DT_NEEDED).
 func (c *objectCache) hasPatch(path, storage string) bool {
-	info := c.get(path, true)
+	info := c.get(path)
 	if info == nil {
 		return false
 	}
 	if _, err := Lookup(storage, info.buildID); err == nil {
 		return true
 	}
+	info.once.Do(func() { info.needed = neededOf(path) })
 	for _, lib := range info.needed {
-		if li := c.get(lib, false); li != nil {
+		if li := c.get(lib); li != nil {
 			if _, err := Lookup(storage, li.buildID); err == nil {
 				return true
 			}
@@ -56,7 +58,7 @@ func (c *objectCache) hasPatch(path, storage string) bool {
 	return false
 }
 
-func (c *objectCache) get(path string, deps bool) *objectInfo {
+func (c *objectCache) get(path string) *objectInfo {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {
 		return nil
@@ -68,7 +70,10 @@ func (c *objectCache) get(path string, deps bool) *objectInfo {
 	if ok {
 		return info
 	}
-	info = readObject(path, deps)
+	info = nil
+	if bid, err := fastBuildID(path); err == nil {
+		info = &objectInfo{buildID: bid}
+	}
 	c.mu.Lock()
 	if len(c.m) >= maxCachedObjects {
 		clear(c.m)
@@ -78,21 +83,14 @@ func (c *objectCache) get(path string, deps bool) *objectInfo {
 	return info
 }
 
-func readObject(path string, deps bool) *objectInfo {
+// neededOf lists the libraries the program at path names directly.
+func neededOf(path string) []string {
 	f, err := elfutil.SafeOpen(path)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	bid, err := elfutil.FileBuildID(f)
-	if err != nil {
-		return nil
-	}
-	info := &objectInfo{buildID: bid}
-	if deps {
-		info.needed = resolveNeeded(f, path)
-	}
-	return info
+	return resolveNeeded(f, path)
 }
 
 // libDirs are the default library directories of Debian's x86_64 ld.so

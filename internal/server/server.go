@@ -31,9 +31,8 @@ type Config struct {
 	// Processes lists the processes update considers (default: all but
 	// init and the server); tests narrow it to their own.
 	Processes func() []int
-	// OnWatchPatch, if set, is told about every process Watch patched:
-	// how long after its exec the patch was in place, and the exit status.
-	OnWatchPatch func(pid int, afterExec time.Duration, code int)
+	// OnWatchPatch, if set, is told about every process Watch patched.
+	OnWatchPatch func(WatchReport)
 }
 
 // Server serves libcare-client requests.

@@ -59,7 +59,7 @@ func (s *Server) mapsPatched(pid int, storage string) bool {
 		seen[m.Path] = true
 		// Through the process's root, so a process in another mount
 		// namespace or chroot is judged by its own files.
-		info := s.objs.get("/proc/"+strconv.Itoa(pid)+"/root"+m.Path, false)
+		info := s.objs.get("/proc/" + strconv.Itoa(pid) + "/root" + m.Path)
 		if info == nil {
 			continue
 		}

@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/golibcare/golibcare/internal/watch"
 )
 
-// Holder stops a process that has just executed a new program at the
-// program's entry point, after ld.so mapped its libraries, so that no code
-// of the program runs before it is patched. release lets it go on.
-type Holder interface {
-	Hold(pid int) (release func() error, err error)
+// EntryPatcher patches a process that has just executed a new program
+// from storage, at the program's entry point (after ld.so mapped its
+// libraries) so that no code of the program runs unpatched. reached says
+// whether it was caught before its entry point.
+type EntryPatcher interface {
+	PatchAtEntry(ctx context.Context, pid int, storage string, out io.Writer) (reached bool, err error)
 }
 
 // EventSource delivers process events (a *watch.Watcher).
@@ -26,7 +29,7 @@ type EventSource interface {
 // Watch patches every process that executes a program with a patch in
 // storage, until ctx is done or events fails. Each exec is handled in its
 // own goroutine, so a slow patch does not delay the next process.
-func (s *Server) Watch(ctx context.Context, events EventSource, h Holder) error {
+func (s *Server) Watch(ctx context.Context, events EventSource, p EntryPatcher) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -47,35 +50,41 @@ func (s *Server) Watch(ctx context.Context, events EventSource, h Holder) error 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.onExec(ctx, ev, h)
+			s.onExec(ctx, ev, p)
 		}()
 	}
 }
 
 // onExec decides from the program file alone (no stop) whether pid needs a
-// patch, then holds it at its entry point and patches it.
-func (s *Server) onExec(ctx context.Context, ev watch.Event, h Holder) {
+// patch, then patches it at its entry point.
+func (s *Server) onExec(ctx context.Context, ev watch.Event, p EntryPatcher) {
 	pid := ev.Pid
-	exe := "/proc/" + strconv.Itoa(pid) + "/exe"
-	if !s.objs.hasPatch(exe, s.Storage()) {
+	if !s.objs.hasPatch("/proc/"+strconv.Itoa(pid)+"/exe", s.Storage()) {
 		return
 	}
 	unlock := s.locks.lockPid(pid)
 	defer unlock()
-	release, err := h.Hold(pid)
+	reached, err := p.PatchAtEntry(ctx, pid, s.Storage(), s.logWriter(fmt.Sprintf("watch %d: ", pid)))
+	after := watch.Monotonic() - ev.Time
+	code := 0
 	if err != nil {
 		s.logf("watch: pid %d: %v", pid, err)
-		return
+		code = 1
 	}
-	held := watch.Monotonic()
-	code := s.dispatch(ctx, s.logWriter(fmt.Sprintf("watch %d: ", pid)), []string{"patch", "-p", strconv.Itoa(pid), s.Storage()})
-	patched := watch.Monotonic()
-	if err := release(); err != nil {
-		s.logf("watch: pid %d: %v", pid, err)
+	where := "at its entry point"
+	if !reached {
+		where = "after its entry point"
 	}
-	s.logf("watch: pid %d: held %d µs after exec, patched %d µs after exec (exit %d)",
-		pid, (held - ev.Time).Microseconds(), (patched - ev.Time).Microseconds(), code)
+	s.logf("watch: pid %d: patched %s, %d µs after exec (exit %d)", pid, where, after.Microseconds(), code)
 	if s.cfg.OnWatchPatch != nil {
-		s.cfg.OnWatchPatch(pid, patched-ev.Time, code)
+		s.cfg.OnWatchPatch(WatchReport{Pid: pid, AfterExec: after, AtEntry: reached, Err: err})
 	}
+}
+
+// WatchReport tells what Watch did for one process.
+type WatchReport struct {
+	Pid       int
+	AfterExec time.Duration // from the exec event to the patch in place
+	AtEntry   bool          // caught before its entry point: no unpatched code ran
+	Err       error
 }

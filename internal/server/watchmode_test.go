@@ -17,7 +17,7 @@ import (
 	"github.com/golibcare/golibcare/internal/watch"
 )
 
-// recorder is a Holder and a Dispatcher that only write down their calls.
+// recorder is an EntryPatcher that only writes down its calls.
 type recorder struct {
 	mu    sync.Mutex
 	calls []string
@@ -35,14 +35,9 @@ func (r *recorder) get() []string {
 	return append([]string(nil), r.calls...)
 }
 
-func (r *recorder) Hold(pid int) (func() error, error) {
-	r.add(fmt.Sprintf("hold %d", pid))
-	return func() error { r.add(fmt.Sprintf("release %d", pid)); return nil }, nil
-}
-
-func (r *recorder) Run(_ context.Context, args []string, _, _ io.Writer) int {
-	r.add(strings.Join(args, " "))
-	return 0
+func (r *recorder) PatchAtEntry(_ context.Context, pid int, storage string, _ io.Writer) (bool, error) {
+	r.add(fmt.Sprintf("patch at entry %d %s", pid, storage))
+	return true, nil
 }
 
 // TestWatch runs three programs: one with a patch for itself, one with a
@@ -71,13 +66,8 @@ func TestWatch(t *testing.T) {
 		testutil.WriteFile(t, storage, bid+".kpatch", "not read by the fake")
 	}
 	rec := &recorder{}
-	type patched struct {
-		pid  int
-		code int
-	}
-	got := make(chan patched, 8)
-	s := New(Config{Dispatcher: rec, Storage: storage, Log: testLog{t},
-		OnWatchPatch: func(pid int, after time.Duration, code int) { got <- patched{pid, code} }})
+	got := make(chan WatchReport, 8)
+	s := New(Config{Storage: storage, Log: testLog{t}, OnWatchPatch: func(r WatchReport) { got <- r }})
 	w, err := watch.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -114,10 +104,10 @@ func TestWatch(t *testing.T) {
 	for range want {
 		select {
 		case p := <-got:
-			if !want[p.pid] {
-				t.Errorf("patched pid %d, want one of %v", p.pid, want)
+			if !want[p.Pid] || p.Err != nil {
+				t.Errorf("patched pid %d (%v), want one of %v", p.Pid, p.Err, want)
 			}
-			delete(want, p.pid)
+			delete(want, p.Pid)
 		case <-time.After(waitTimeout):
 			t.Fatalf("timed out; calls %q", rec.get())
 		}
@@ -131,9 +121,8 @@ func TestWatch(t *testing.T) {
 	calls := strings.Join(rec.get(), "\n")
 	for _, prog := range []string{"patched", "uses"} {
 		pid := pids[prog]
-		seq := fmt.Sprintf("hold %d\npatch -p %d %s\nrelease %d", pid, pid, storage, pid)
-		if !strings.Contains(calls, seq) {
-			t.Errorf("%s: calls\n%s\nwant the sequence\n%s", prog, calls, seq)
+		if want := fmt.Sprintf("patch at entry %d %s", pid, storage); !strings.Contains(calls, want) {
+			t.Errorf("%s: calls\n%s\nwant %q", prog, calls, want)
 		}
 	}
 }

@@ -195,7 +195,11 @@ func Run(o *Options) error {
 		if len(ins) < 1 {
 			return fatalf("input file must be specified")
 		}
-		out = gensrc.DbgFilter(asm.ReadStatements(ins[0].name, ins[0].data), o.dbgOptions())
+		f, err := asm.ReadStatements(ins[0].name, ins[0].data)
+		if err != nil {
+			return &FatalError{Msg: err.Error()}
+		}
+		out = gensrc.DbgFilter(f, o.dbgOptions())
 	} else {
 		if len(ins) < 2 {
 			return fatalf("2 input files must be specified")

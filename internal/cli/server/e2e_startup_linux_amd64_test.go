@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/golibcare/golibcare/internal/server"
-	"github.com/golibcare/golibcare/internal/server/hold"
+	"github.com/golibcare/golibcare/internal/server/startup"
 	"github.com/golibcare/golibcare/internal/testutil"
 	"github.com/golibcare/golibcare/internal/watch"
 )
@@ -65,17 +65,12 @@ func TestE2EWatch(t *testing.T) {
 	if err != nil {
 		t.Skipf("skipping test: process events unavailable: %v", err)
 	}
-	type result struct {
-		pid   int
-		after time.Duration
-		code  int
-	}
-	res := make(chan result, 16)
-	s := server.New(server.Config{Dispatcher: ctlDispatcher{}, Storage: storageFor(t, b), Log: testLog{t},
-		OnWatchPatch: func(pid int, after time.Duration, code int) { res <- result{pid, after, code} }})
+	res := make(chan server.WatchReport, 16)
+	s := server.New(server.Config{Storage: storageFor(t, b), Log: testLog{t},
+		OnWatchPatch: func(r server.WatchReport) { res <- r }})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Watch(ctx, w, hold.Holder{}) }()
+	go func() { done <- s.Watch(ctx, w, startup.Patcher{}) }()
 	defer func() {
 		cancel()
 		w.Close()
@@ -88,10 +83,10 @@ func TestE2EWatch(t *testing.T) {
 	tg := start(t, b.Binary)
 	select {
 	case r := <-res:
-		if r.pid != tg.pid || r.code != 0 {
-			t.Fatalf("watch patched pid %d with exit %d, want pid %d with 0", r.pid, r.code, tg.pid)
+		if r.Pid != tg.pid || r.Err != nil {
+			t.Fatalf("watch patched pid %d (%v), want pid %d", r.Pid, r.Err, tg.pid)
 		}
-		t.Logf("patch in place %d µs after exec", r.after.Microseconds())
+		t.Logf("patch in place %d µs after exec, at the entry point: %v", r.AfterExec.Microseconds(), r.AtEntry)
 	case <-time.After(waitTime):
 		t.Fatalf("pid %d not patched; output %q", tg.pid, tg.out.String())
 	}

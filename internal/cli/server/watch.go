@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/golibcare/golibcare/internal/server"
-	"github.com/golibcare/golibcare/internal/server/hold"
+	"github.com/golibcare/golibcare/internal/server/startup"
 	"github.com/golibcare/golibcare/internal/watch"
 )
 
@@ -21,7 +21,7 @@ func startWatch(ctx context.Context, s *server.Server, opts *Options) error {
 		w.Close()
 	}()
 	go func() {
-		if err := s.Watch(ctx, w, hold.Holder{}); err != nil {
+		if err := s.Watch(ctx, w, startup.Patcher{Verbose: opts.Verbose > 1}); err != nil {
 			fmt.Fprintf(opts.Stderr, "libcare-server: %v\n", err)
 		}
 	}()
