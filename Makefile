@@ -1,6 +1,10 @@
 # golibcare: build, test, install and benchmark.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib/libcare
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+CC ?= gcc
 DESTDIR ?=
 GO ?= go
 TOOLS := $(notdir $(wildcard cmd/*))
@@ -11,6 +15,7 @@ BIN := bin
 all:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/...
+	$(CC) -shared -fPIC -O2 -Wall -o $(BIN)/execve.so preload/execve.c -ldl
 
 # The whole suite, as CI runs it (.ci/run). Installs missing Debian packages
 # the tests need (gcc, g++, make, binutils) when run as root.
@@ -23,6 +28,11 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	for t in $(TOOLS); do install -m 0755 $(BIN)/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 $(BIN)/execve.so $(DESTDIR)$(LIBDIR)/execve.so
+	sed 's|/usr/local/bin|$(BINDIR)|g' dist/libcare.service > $(DESTDIR)$(UNITDIR)/libcare.service
+	install -m 0644 dist/libcare.socket $(DESTDIR)$(UNITDIR)/libcare.socket
+	install -m 0644 dist/libcare.sysusers $(DESTDIR)$(SYSUSERSDIR)/libcare.conf
 
 # The main job: build a program, run it, patch it live, unpatch it.
 demo: deps all

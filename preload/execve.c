@@ -148,34 +148,49 @@ static int handshake(const char *path)
 	return fd;
 }
 
-/* with_fd returns a copy of envp with FD_ENV=fd in place of any old one. */
-static char **with_fd(char *const envp[], int fd, char *var, size_t varlen)
+static size_t env_len(char *const envp[])
 {
-	size_t n = 0, i, j = 0;
-	char **env;
+	size_t n = 0;
 
 	while (envp && envp[n])
 		n++;
-	env = malloc((n + 2) * sizeof(*env));
-	if (env == NULL)
-		return NULL;
+	return n;
+}
+
+/* with_fd fills env (room for n + 2 entries) with envp plus FD_ENV=fd in
+ * place of any old one. */
+static void with_fd(char **env, char *const envp[], size_t n, int fd, char *var, size_t varlen)
+{
+	size_t i, j = 0;
+
 	for (i = 0; i < n; i++)
 		if (strncmp(envp[i], FD_ENV "=", strlen(FD_ENV) + 1) != 0)
 			env[j++] = envp[i];
 	snprintf(var, varlen, FD_ENV "=%d", fd);
 	env[j++] = var;
 	env[j] = NULL;
-	return env;
 }
 
 typedef int (*execve_fn)(const char *, char *const[], char *const[]);
 
-/* run_exec performs the handshake, then the real exec with the connection
- * inherited; on failure the connection is closed and errno kept. */
-static int run_exec(const char *sym, const char *path, char *const argv[], char *const envp[])
+/* Resolved by the constructor: a child of vfork() must not run dlsym's
+ * allocations. */
+static execve_fn real_execve, real_execvpe;
+
+static execve_fn resolve(execve_fn *slot, const char *sym)
 {
-	execve_fn real = (execve_fn)dlsym(RTLD_NEXT, sym);
-	char var[64], **env;
+	if (*slot == NULL)
+		*slot = (execve_fn)dlsym(RTLD_NEXT, sym);
+	return *slot;
+}
+
+/* run_exec performs the handshake, then the real exec with the connection
+ * inherited; on failure the connection is closed and errno kept. Nothing
+ * here allocates, so it is safe in a vfork() child. */
+static int run_exec(execve_fn real, const char *path, char *const argv[], char *const envp[])
+{
+	size_t n = env_len(envp);
+	char var[64], *env[n + 2];
 	int fd, err, r;
 
 	if (real == NULL) {
@@ -185,15 +200,13 @@ static int run_exec(const char *sym, const char *path, char *const argv[], char 
 	fd = handshake(path);
 	if (fd < 0)
 		return real(path, argv, envp);
-	env = with_fd(envp, fd, var, sizeof(var));
-	if (env == NULL || fcntl(fd, F_SETFD, 0) < 0) {
-		free(env);
+	if (fcntl(fd, F_SETFD, 0) < 0) {
 		close(fd);
 		return real(path, argv, envp);
 	}
+	with_fd(env, envp, n, fd, var, sizeof(var));
 	r = real(path, argv, env);
 	err = errno;
-	free(env);
 	close(fd);
 	errno = err;
 	return r;
@@ -201,22 +214,22 @@ static int run_exec(const char *sym, const char *path, char *const argv[], char 
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return run_exec("execve", path, argv, envp);
+	return run_exec(resolve(&real_execve, "execve"), path, argv, envp);
 }
 
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	return run_exec("execvpe", file, argv, envp);
+	return run_exec(resolve(&real_execvpe, "execvpe"), file, argv, envp);
 }
 
 int execv(const char *path, char *const argv[])
 {
-	return run_exec("execve", path, argv, environ);
+	return run_exec(resolve(&real_execve, "execve"), path, argv, environ);
 }
 
 int execvp(const char *file, char *const argv[])
 {
-	return run_exec("execvpe", file, argv, environ);
+	return run_exec(resolve(&real_execvpe, "execvpe"), file, argv, environ);
 }
 
 /* In the new program: tell the server the libraries are mapped, and wait
@@ -227,6 +240,8 @@ __attribute__((constructor)) static void libcare_execve_ready(void)
 	char buf[256];
 	int fd;
 
+	resolve(&real_execve, "execve");
+	resolve(&real_execvpe, "execvpe");
 	if (v == NULL)
 		return;
 	fd = atoi(v);

@@ -70,6 +70,7 @@ func (s *session) resolveIFuncs(j *job) error {
 		if err != nil {
 			return fmt.Errorf("ifunc resolver of %q in pid %d: %w", j.rel.symNames[i], s.pid, err)
 		}
+		s.opt.Debugf("ifunc %s resolved to %#x", j.rel.symNames[i], addr)
 		j.syms[i] = symbol{addr: addr}
 	}
 	return nil

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"os"
 	"path/filepath"
@@ -137,4 +138,37 @@ func FuzzParseRelObj(f *testing.F) {
 			_ = r.relocate(&relocEnv{kpta: 0x10000, lay: r.layout(len(r.imports())), real: map[int]uint64{}, slot: map[int]uint64{}})
 		}
 	})
+}
+
+// TestLookupVersion: "memcpy@GLIBC_2.2.5" picks the compat symbol, a bare
+// name the default version, like the dynamic linker.
+func TestLookupVersion(t *testing.T) {
+	strtab := []byte("\x00memcpy\x00GLIBC_2.2.5\x00GLIBC_2.14\x00")
+	sym := func(v uint64) elf.Sym64 {
+		return elf.Sym64{Name: 1, Info: byte(elf.STB_GLOBAL)<<4 | byte(elf.STT_FUNC), Shndx: 12, Value: v}
+	}
+	o := &Object{LoadOffset: 0x1000, VMAs: []procfs.Mapping{{Start: 0x1000, End: 0x2000}},
+		dyn: &dynSymbols{
+			syms:    []elf.Sym64{{}, sym(0x100), sym(0x200)},
+			strtab:  strtab,
+			versym:  []uint16{0, 0x8002, 3}, // hidden compat 2.2.5, default 2.14
+			verdefs: map[uint16]string{2: "GLIBC_2.2.5", 3: "GLIBC_2.14"},
+		}}
+	tests := []struct {
+		name, version string
+		want          uint64
+	}{
+		{"memcpy", "GLIBC_2.2.5", 0x1100},
+		{"memcpy", "GLIBC_2.14", 0x1200},
+		{"memcpy", "", 0x1200},
+	}
+	for _, tc := range tests {
+		got, ok, err := o.lookup(nil, tc.name, tc.version)
+		if err != nil || !ok || got.addr != tc.want {
+			t.Errorf("%s@%s: got %#x %v %v, want %#x", tc.name, tc.version, got.addr, ok, err, tc.want)
+		}
+	}
+	if name, ver := splitVersion("fwrite@@GLIBC_2.2.5"); name != "fwrite" || ver != "GLIBC_2.2.5" {
+		t.Errorf("got %q %q, want fwrite GLIBC_2.2.5", name, ver)
+	}
 }

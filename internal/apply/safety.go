@@ -1,8 +1,10 @@
 package apply
 
 import (
+	"bytes"
+	"debug/elf"
 	"fmt"
-	"sort"
+	"sync"
 	"time"
 
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -68,7 +70,65 @@ func (s *session) modules() moduleSet {
 		}
 		ms.mods = append(ms.mods, mod)
 	}
+	if mod, ok := s.vdsoModule(); ok {
+		ms.mods = append(ms.mods, mod)
+	}
 	return ms
+}
+
+// maxVDSO bounds the [vdso] image read (it is two pages on x86_64).
+const maxVDSO = 64 << 10
+
+// vdsoModule parses the CFI of the [vdso] from memory: threads spinning on
+// clock_gettime are in it, and without it their stacks need a scan.
+func (s *session) vdsoModule() (unwind.Module, bool) {
+	for _, m := range s.snap.Maps {
+		if m.Path != "[vdso]" || m.Size() > maxVDSO {
+			continue
+		}
+		img, err := readFull(s.t, m.Start, int(m.Size()))
+		if err != nil {
+			return unwind.Module{}, false
+		}
+		t, bias, err := parseVDSO(img, m.Start)
+		if err != nil {
+			s.opt.Debugf("[vdso]: no CFI: %v", err)
+			return unwind.Module{}, false
+		}
+		return unwind.Module{Start: m.Start, End: m.End, Bias: bias, Table: t}, true
+	}
+	return unwind.Module{}, false
+}
+
+func parseVDSO(img []byte, start uint64) (t *unwind.Table, bias uint64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bad vdso image: %v", r)
+		}
+	}()
+	f, err := elf.NewFile(bytes.NewReader(img))
+	if err != nil {
+		return nil, 0, err
+	}
+	sec := f.Section(".eh_frame")
+	if sec == nil || sec.Type == elf.SHT_NOBITS {
+		return nil, 0, fmt.Errorf("no .eh_frame")
+	}
+	data, err := sec.Data()
+	if err != nil {
+		return nil, 0, err
+	}
+	lowest := ^uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			lowest = min(lowest, p.Vaddr)
+		}
+	}
+	if lowest == ^uint64(0) {
+		return nil, 0, fmt.Errorf("no PT_LOAD")
+	}
+	t, err = unwind.Parse(data, sec.Addr)
+	return t, start - lowest&^(pageSize-1), err
 }
 
 // busy is a thread found inside protected code.
@@ -125,26 +185,52 @@ func (s *session) runBusy(hits []busy, left time.Duration) error {
 	return s.stop()
 }
 
+// checkWorkers is how many threads are checked at once: register reads
+// queue up on the tracer goroutine instead of each waiting for a wake-up,
+// which shortens the stop for processes with many threads.
+const checkWorkers = 4
+
 func (s *session) checkThreads(ranges []protRange, ms moduleSet) ([]busy, error) {
+	tids := s.t.Tids()
+	results := make([]busy, len(tids))
+	found := make([]bool, len(tids))
+	errs := make([]error, len(tids))
+	var wg sync.WaitGroup
+	next := make(chan int, len(tids))
+	for i := range tids {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < min(checkWorkers, len(tids)); w++ {
+		wg.Go(func() {
+			for i := range next {
+				regs, err := s.t.Regs(tids[i])
+				if err != nil {
+					errs[i] = fmt.Errorf("pid %d: regs of thread %d: %w", s.pid, tids[i], err)
+					continue
+				}
+				results[i], found[i] = s.checkThread(regs, ranges, ms)
+				results[i].tid = tids[i]
+			}
+		})
+	}
+	wg.Wait()
 	var hits []busy
-	for _, tid := range s.t.Tids() {
-		regs, err := s.t.Regs(tid)
-		if err != nil {
-			return nil, fmt.Errorf("pid %d: regs of thread %d: %w", s.pid, tid, err)
+	for i := range tids {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if b, ok := s.checkThread(regs, ranges, ms); ok {
-			b.tid = tid
-			hits = append(hits, b)
+		if found[i] {
+			hits = append(hits, results[i])
 		}
 	}
-	sort.Slice(hits, func(i, k int) bool { return hits[i].tid < hits[k].tid })
 	return hits, nil
 }
 
 // checkThread unwinds one stack with CFI, then scans the stack's live words
 // for return addresses where CFI runs out.
 func (s *session) checkThread(regs unwind.Regs, ranges []protRange, ms moduleSet) (busy, bool) {
-	pcs, complete, _ := unwind.Unwind(regs, ms.mods, newStackWindow(s.t, regs.SP, ms.scanSize(regs.SP)), maxFrames)
+	pcs, complete, _ := unwind.Unwind(regs, ms.mods, s.t, maxFrames)
 	if len(pcs) == 0 {
 		pcs = []uint64{regs.PC}
 	}
@@ -191,13 +277,16 @@ func findRange(ranges []protRange, pc uint64) *protRange {
 	return nil
 }
 
+// scanSize returns how much of the stack above sp to scan: up to the end
+// of its mapping, or maxStackScan for a stack mapped after the snapshot (a
+// thread born since): the read then stops at the end of the mapping.
 func (ms moduleSet) scanSize(sp uint64) int {
 	for _, m := range ms.spans {
 		if sp >= m.start && sp < m.end {
 			return int(min(m.end-sp, maxStackScan))
 		}
 	}
-	return 0
+	return maxStackScan
 }
 
 // isReturnAddr reports whether w points into code right after a call
@@ -224,36 +313,4 @@ func (s *session) isReturnAddr(w uint64, ms moduleSet) bool {
 		}
 	}
 	return false
-}
-
-// stackWindowSize is how much of a stack one read fetches for the
-// unwinder: frames of blocked threads are within a few KiB of sp, and one
-// pread instead of one per frame keeps the stop short.
-const stackWindowSize = 4 << 10
-
-// stackWindow serves reads of the top of one stack from a single read.
-type stackWindow struct {
-	mem  Memory
-	base uint64
-	buf  []byte
-}
-
-func newStackWindow(mem Memory, sp uint64, avail int) *stackWindow {
-	w := &stackWindow{mem: mem, base: sp}
-	if n := min(avail, stackWindowSize); n > 0 {
-		b := make([]byte, n)
-		if got, _ := mem.ReadAt(b, int64(sp)); got > 0 {
-			w.buf = b[:got]
-		}
-	}
-	return w
-}
-
-// ReadAt implements unwind.MemReader.
-func (w *stackWindow) ReadAt(p []byte, off int64) (int, error) {
-	a := uint64(off)
-	if a >= w.base && a-w.base <= uint64(len(w.buf)) && uint64(len(p)) <= uint64(len(w.buf))-(a-w.base) {
-		return copy(p, w.buf[a-w.base:]), nil
-	}
-	return w.mem.ReadAt(p, off)
 }

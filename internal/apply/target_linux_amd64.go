@@ -1,8 +1,11 @@
 package apply
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"os"
 	"sync"
 
@@ -29,6 +32,15 @@ func OpenHost(pid int) (*ProcHost, error) {
 		return nil, fmt.Errorf("pid %d: %w", pid, ErrNoProcess)
 	}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if errors.Is(err, fs.ErrPermission) {
+		// The kernel checks ptrace access here: let Seize say why it is
+		// refused (owner, Yama ptrace_scope, another tracer).
+		if p, serr := ptrace.Seize(pid); serr != nil {
+			return nil, serr
+		} else {
+			p.Detach()
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pid %d: open memory: %w", pid, err)
 	}
@@ -73,7 +85,7 @@ var tableCache sync.Map // "dev:inode" → *unwind.Table
 // namespaces; tables are cached per file for `-p all`.
 func LoadTables(pid int, o *Object) (*unwind.Table, error) {
 	m := o.VMAs[0]
-	key := fmt.Sprintf("%d:%d:%d", m.DevMajor, m.DevMinor, m.Inode)
+	key := fmt.Sprintf("%d:%d:%d:%s", m.DevMajor, m.DevMinor, m.Inode, o.Path)
 	if t, ok := tableCache.Load(key); ok {
 		return t.(*unwind.Table), nil
 	}
@@ -87,3 +99,49 @@ func LoadTables(pid int, o *Object) (*unwind.Table, error) {
 	tableCache.Store(key, t)
 	return t, nil
 }
+
+// settleTimeout bounds the wait for the leader to finish a system call.
+const settleTimeout = 500 * time.Millisecond
+
+// Syscall runs a remote system call after settle.
+func (t *ptraceTarget) Syscall(stub, nr uint64, args ...uint64) (uint64, error) {
+	if err := t.settle(); err != nil {
+		return 0, err
+	}
+	return t.Process.Syscall(stub, nr, args...)
+}
+
+// Call runs a remote function call after settle.
+func (t *ptraceTarget) Call(stub, fn uint64, args ...uint64) (uint64, error) {
+	if err := t.settle(); err != nil {
+		return 0, err
+	}
+	return t.Process.Call(stub, fn, args...)
+}
+
+// settle lets the leader, which runs remote code, finish a system call it
+// is stopped inside (a PTRACE_EVENT_CLONE stop of pthread_create: orig_rax
+// is the call, rax still -ENOSYS). Running a stub there would let the
+// kernel overwrite our rax with the call's result on the way out, and
+// restoring the registers afterwards would make clone() fail in the
+// program although the thread exists. A breakpoint at its return address
+// stops it right after the call.
+func (t *ptraceTarget) settle() error {
+	r, err := t.Process.Regs(t.Pid())
+	if err != nil {
+		return nil // no leader: ptrace picks another thread
+	}
+	if int64(r.Orig_rax) < 0 || int64(r.Rax) != negENOSYS {
+		return nil
+	}
+	reached, err := t.Process.RunUntil(map[int]uint64{t.Pid(): r.Rip}, settleTimeout)
+	if err != nil {
+		return err
+	}
+	if !reached[t.Pid()] {
+		return fmt.Errorf("pid %d: leader did not leave system call %d", t.Pid(), r.Orig_rax)
+	}
+	return nil
+}
+
+const negENOSYS = -int64(unix.ENOSYS)

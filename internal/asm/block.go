@@ -16,6 +16,7 @@ const (
 	BlockAttr
 )
 
+// String returns other, func, var or attr.
 func (t BlockType) String() string {
 	return [...]string{"other", "func", "var", "attr"}[t]
 }

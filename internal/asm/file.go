@@ -18,9 +18,12 @@ type File struct {
 
 	// data is the file; statement i is data[off[2i]:off[2i+1]]. Offsets
 	// rather than slices keep a 3 MB file's index small.
-	data  []byte
-	off   []uint32
-	Lines []int32 // 1-based physical line of each statement (0 for the dummy)
+	data []byte
+	off  []uint32
+	// lines is the 1-based physical line of each statement (0 for the
+	// dummy); nil while every statement is on its own line, as in gcc
+	// output, where statement i is line i.
+	lines []int32
 	Kinds []Kind
 
 	Sections []Section
@@ -29,6 +32,7 @@ type File struct {
 
 	// Blocks are the code blocks in file order (nil after ReadStatements).
 	Blocks []*Block
+	parsed bool
 }
 
 // MaxSize is the largest input accepted (statement offsets are 32-bit).
@@ -43,7 +47,6 @@ func ReadStatements(name string, data []byte) (*File, error) {
 	est := bytes.Count(data, []byte{'\n'}) + 2
 	f := &File{Name: name, data: data}
 	f.off = make([]uint32, 2, 2*est+2*est/16)
-	f.Lines = make([]int32, 1, est+est/16)
 	for p, line := 0, int32(1); p < len(data); line++ {
 		e := bytes.IndexByte(data[p:], '\n')
 		next := p + e + 1
@@ -56,8 +59,14 @@ func ReadStatements(name string, data []byte) (*File, error) {
 		}
 		n := len(f.off)
 		f.off = splitStatements(f.off, data, p, le)
-		for j := n; j < len(f.off); j += 2 {
-			f.Lines = append(f.Lines, line)
+		if f.lines == nil && len(f.off)-n != 2 {
+			f.lines = make([]int32, n/2, cap(f.off)/2)
+			for j := range f.lines {
+				f.lines[j] = int32(j)
+			}
+		}
+		for j := n; f.lines != nil && j < len(f.off); j += 2 {
+			f.lines = append(f.lines, line)
 		}
 		p = next
 	}
@@ -79,8 +88,12 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := f.buildBlocks(); err != nil {
 		return nil, err
 	}
+	f.parsed = true
 	return f, nil
 }
+
+// Parsed reports whether f was cut into blocks (made by Parse).
+func (f *File) Parsed() bool { return f.parsed }
 
 // Size returns the size of the input in bytes.
 func (f *File) Size() int { return len(f.data) }
@@ -101,10 +114,13 @@ func (f *File) Len() int { return len(f.off) / 2 }
 // LineOf returns the physical line of statement i, 0 when out of range
 // (kpatch_parse.c clinenum).
 func (f *File) LineOf(i int) int {
-	if i < 0 || i >= len(f.Lines) {
+	if i < 0 || i >= f.Len() {
 		return 0
 	}
-	return int(f.Lines[i])
+	if f.lines == nil {
+		return i
+	}
+	return int(f.lines[i])
 }
 
 // Blank reports whether statement i is empty (not merely blanks).

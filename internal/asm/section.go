@@ -12,6 +12,10 @@ type Section struct {
 	// OutName is the fixed replacement used for new code and data (kernel
 	// tables); empty means .kpatch.text or .kpatch.data by Exec.
 	OutName string
+	// Group is set for a COMDAT/group section ("G" flag): switching back to
+	// it needs its whole Spec, the operands of its first .section.
+	Group bool
+	Spec  string
 }
 
 // predefined mirrors kpatch_parse.c predefined_sections.
@@ -90,12 +94,13 @@ func (t *sectionTable) parse(s []byte) int32 {
 	if i, ok := t.byName[string(name)]; ok {
 		return i
 	}
-	sec := Section{Name: string(name)}
+	sec := Section{Name: string(name), Spec: string(bytes.TrimSpace(s[max(st, 0):]))}
 	if comma, q := NextToken(s, next); len(comma) == 1 && comma[0] == ',' {
 		if attr, _ := NextToken(s, q); len(attr) > 0 && attr[0] == '"' {
 			if j := bytes.IndexAny(attr[1:], "x\""); j >= 0 && attr[1+j] == 'x' {
 				sec.Exec = true
 			}
+			sec.Group = bytes.IndexByte(attr, 'G') >= 0
 		}
 	}
 	i := int32(len(t.list))

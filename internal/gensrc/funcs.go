@@ -237,8 +237,9 @@ func (g *gen) nextOther(fs *fileState, from int) int {
 // split cuts block i of fs after n statements.
 func (g *gen) split(fs *fileState, i, n int) {
 	b := fs.blocks[i]
-	rest := &blk{Block: asm.Block{Type: b.Type, Start: b.Start + n, End: b.End, Name: b.Name}, fs: fs}
-	b.End = b.Start + n
+	rest := &blk{Block: &asm.Block{Type: b.Type, Start: b.Start + n, End: b.End, Name: b.Name}, fs: fs}
+	// The parsed file is shared with the caller: split a copy.
+	b.Block = &asm.Block{Type: b.Type, Start: b.Start, End: b.Start + n, Name: b.Name}
 	fs.blocks = append(fs.blocks, nil)
 	copy(fs.blocks[i+2:], fs.blocks[i+1:])
 	fs.blocks[i+1] = rest

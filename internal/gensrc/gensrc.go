@@ -15,7 +15,7 @@ import (
 
 // blk is a block with the matching state of one run.
 type blk struct {
-	asm.Block
+	*asm.Block
 	fs      *fileState
 	pair    *blk
 	handled bool
@@ -42,7 +42,7 @@ func newFileState(f *asm.File, id int) *fileState {
 		byHuman: make(map[string][]*blk, len(f.Blocks)),
 	}
 	for _, b := range f.Blocks {
-		x := &blk{Block: *b, fs: fs}
+		x := &blk{Block: b, fs: fs}
 		fs.blocks = append(fs.blocks, x)
 		if b.Name != "" {
 			fs.byName[b.Name] = x
@@ -83,11 +83,11 @@ func (g *gen) debugf(format string, args ...any) {
 // "FATAL! " prefix), e.g. "Variable x was removed or changed? Patch
 // requires adoptation".
 func Generate(orig, patched *asm.File, opts Options) ([]byte, error) {
-	if orig == nil || patched == nil || orig.Blocks == nil && orig.Len() > 1 || patched.Blocks == nil && patched.Len() > 1 {
+	if orig == nil || patched == nil || !orig.Parsed() || !patched.Parsed() {
 		return nil, fmt.Errorf("gensrc: inputs must come from asm.Parse")
 	}
 	g := &gen{opts: opts, f0: newFileState(orig, 0), f1: newFileState(patched, 1)}
-	g.out.Grow(orig.Size() + orig.Size()/16 + 4096)
+	g.out.Grow(orig.Size() + orig.Size()/4 + 4096)
 	steps := []func(){g.analyzeVars, g.analyzeFuncs, g.analyzeOthers, g.write}
 	for _, step := range steps {
 		if step(); g.err != nil {

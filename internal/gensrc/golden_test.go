@@ -33,7 +33,8 @@ type goldenCase struct {
 	name    string
 	cflags  []string
 	opts    Options
-	wantErr string // refusal cases: error prefix instead of want.s
+	wantErr string   // refusal cases: error prefix instead of want.s
+	wantIn  []string // what the case is about, so a regenerated want.s still shows it
 }
 
 var (
@@ -42,26 +43,27 @@ var (
 )
 
 var goldenCases = []goldenCase{
-	{name: "guide", opts: fg},
+	{name: "guide", opts: fg, wantIn: []string{"\t.text\nprint_hello.Lfe:", "leaq\t.LC1.kpatch(%rip)"}},
 	{name: "o0", cflags: []string{"-O0"}, opts: fg},
-	{name: "o1", cflags: []string{"-O1"}, opts: fgGOT},
+	{name: "o1", cflags: []string{"-O1"}, opts: fgGOT, wantIn: []string{"\taddl\t$2, hits(%rip)\n"}}, // only movs go via the GOT,
 	{name: "o2", cflags: []string{"-O2"}, opts: fgGOT},
 	{name: "os", cflags: []string{"-Os"}, opts: fg},
-	{name: "nopie", cflags: []string{"-O2", "-fno-pie", "-no-pie"}, opts: fgGOT},
-	{name: "cfprot", cflags: []string{"-O2", "-fcf-protection=full"}, opts: fg},
-	{name: "fortify", cflags: []string{"-O2", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"}, opts: fg},
-	{name: "fsections", cflags: []string{"-O2", "-ffunction-sections", "-fdata-sections"}, opts: fg},
-	{name: "switch", cflags: []string{"-O2"}, opts: fg},
-	{name: "static_local", cflags: []string{"-O0"}, opts: fg},
-	{name: "strings", cflags: []string{"-O0"}, opts: fg},
-	{name: "cold", cflags: []string{"-O2"}, opts: fg},
-	{name: "main_o2", cflags: []string{"-O2"}, opts: fg},
-	{name: "hot", cflags: []string{"-O2"}, opts: fg},
-	{name: "new_func", cflags: []string{"-O0"}, opts: fg},
-	{name: "new_var", cflags: []string{"-O2"}, opts: fgGOT},
-	{name: "init_array", cflags: []string{"-O2"}, opts: fg},
-	{name: "cxx_unique", cflags: []string{"-O2", "-std=c++17"}, opts: fg},
-	{name: "cxx_cold", cflags: []string{"-O2", "-std=c++17"}, opts: fg},
+	{name: "nopie", cflags: []string{"-O2", "-fno-pie", "-no-pie"}, opts: fgGOT, wantIn: []string{"total@GOTPCREL(%rip)"}},
+	{name: "cfprot", cflags: []string{"-O2", "-fcf-protection=full"}, opts: fg, wantIn: []string{"compute.kpatch:\n.LFB", "endbr64", ".note.gnu.property"}},
+	{name: "fortify", cflags: []string{"-O2", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"}, opts: fg, wantIn: []string{"__stack_chk_fail", "__printf_chk"}},
+	{name: "fsections", cflags: []string{"-O2", "-ffunction-sections", "-fdata-sections"}, opts: fg, wantIn: []string{"\t.section\t.text.compute\ncompute.Lfe:", "\t.section\t.text.startup.main\nmain.Lfe:"}},
+	{name: "switch", cflags: []string{"-O2"}, opts: fg, wantIn: []string{".long\t.L11.kpatch-.L4.kpatch", "dispatch.cold.kpatch:"}},
+	{name: "static_local", cflags: []string{"-O0"}, opts: fg, wantIn: []string{"\tmovl\tstep.1(%rip), %eax\n\tleal"}},
+	{name: "strings", cflags: []string{"-O0"}, opts: fg, wantIn: []string{"leaq\t.LC1.kpatch(%rip)", ".LC1.kpatch:\n\t.string\t\"a brand new literal\""}},
+	{name: "noreturn", cflags: []string{"-O2"}, opts: fg, wantIn: []string{"call\tdie.constprop.0\n"}},
+	{name: "main_o2", cflags: []string{"-O2"}, opts: fg, wantIn: []string{"\t.section\t.text.startup\nmain.Lfe:"}},
+	{name: "hot", cflags: []string{"-O2"}, opts: fg, wantIn: []string{"\t.section\t.text.hot\nhotfn.Lfe:"}},
+	{name: "new_func", cflags: []string{"-O0"}, opts: fg, wantIn: []string{"#---------- new func ---------", "newly_added_function.Lpi:\n\t.quad 0\n\t.quad newly_added_function\n\t.long 0\n"}},
+	{name: "new_var", cflags: []string{"-O2"}, opts: fgGOT, wantIn: []string{"\t.section .kpatch.data,\"aw\",@progbits\n\t.p2align 12\n", "added_var.kpatch:\n\t.long\t42"}},
+	{name: "init_array", cflags: []string{"-O2"}, opts: fg, wantIn: []string{"\t.quad\tsetup\n\t.section\t.text.startup\nsetup.Lfe:"}},
+	{name: "cxx_unique", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"@gnu_unique_object", "_Z4worki.kpatch:"}},
+	{name: "cxx_cold", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"_Z5parsei.cold.kpatch:", ".LCOLDE1:\n\t.text\n.LHOTE1:\n\t.text\n_Z5parsei.Lfe:"}},
+	{name: "cxx_comdat", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"\t.section\t.text._Z5twicei,\"axG\",@progbits,_Z5twicei,comdat\n_Z5twicei.Lfe:"}},
 	{name: "refuse_var_changed", cflags: []string{"-O0"}, wantErr: "Variables limit (line "},
 	{name: "refuse_var_removed", cflags: []string{"-O0"}, wantErr: "Variable spare was removed or changed? Patch requires adoptation"},
 }
@@ -147,6 +149,11 @@ func TestGolden(t *testing.T) {
 			}
 			if w := readFile(t, want); !bytes.Equal(got, w) {
 				t.Errorf("output differs from %s (run with -update after checking):\n%s", want, firstDiff(got, w))
+			}
+			for _, w := range c.wantIn {
+				if !bytes.Contains(got, []byte(w)) {
+					t.Errorf("output lacks %q", w)
+				}
 			}
 			if !bytes.Contains(got, []byte("#---------- kpatch begin")) && !bytes.Contains(got, []byte("#---------- new func")) {
 				t.Errorf("got no patched function, want at least one")

@@ -8,9 +8,8 @@ import (
 // in .kpatch.strtab and its struct kpatch_info record in .kpatch.info
 // (kpatch_gensrc.c write_new_function; layout in facts §1.3).
 func (g *gen) writeNewFunction(b *blk) {
-	name := b.Name
-	saddr := name
-	if d, ok := b.fs.ren[name]; ok {
+	saddr := b.Name
+	if d, ok := b.fs.ren[b.Name]; ok {
 		saddr = d
 	}
 	flags := flagRename
@@ -19,40 +18,34 @@ func (g *gen) writeNewFunction(b *blk) {
 	}
 	g.genBlock(b, flags)
 	g.out.WriteString("\n")
-
 	g.nsyms++
-	quad := "\t.quad"
-	if g.opts.Arch32 {
-		quad = "\t.long"
-	}
-	pad := func() {
-		if g.opts.Arch32 {
-			g.out.WriteString("\t.long 0\n")
-		}
-	}
-	hooked := b.pair != nil && !b.unlink
 	g.out.WriteString("\t.pushsection .kpatch.strtab,\"a\",@progbits\n")
 	g.printf("kpatch_strtab%d:\n", g.nsyms)
 	g.printf("\t.string \"%s\"\n", saddr)
 	g.out.WriteString("\t.popsection\n")
-	g.out.WriteString("\t.pushsection .kpatch.info,\"a\",@progbits\n")
-	g.printf("%s.Lpi:\n", name)
-	if hooked {
-		g.printf("%s %s\n", quad, b.pair.Name)
-		pad()
-	} else {
-		g.out.WriteString("\t.quad 0\n")
+	g.writeInfo(b, saddr)
+}
+
+// writeInfo writes the kpatch_info record of b: daddr and dlen are 0 for
+// new and unlinked functions; i686 pads each address to 8 bytes.
+func (g *gen) writeInfo(b *blk, saddr string) {
+	quad, pad := "\t.quad", ""
+	if g.opts.Arch32 {
+		quad, pad = "\t.long", "\t.long 0\n"
 	}
-	g.printf("%s %s\n", quad, saddr)
-	pad()
-	if hooked {
+	g.out.WriteString("\t.pushsection .kpatch.info,\"a\",@progbits\n")
+	g.printf("%s.Lpi:\n", b.Name)
+	if hooked := b.pair != nil && !b.unlink; hooked {
+		g.printf("%s %s\n%s", quad, b.pair.Name, pad)
+		g.printf("%s %s\n%s", quad, saddr, pad)
 		g.printf("\t.long %s.Lfe - %s\n", b.pair.Name, b.pair.Name)
 	} else {
+		g.out.WriteString("\t.quad 0\n")
+		g.printf("%s %s\n%s", quad, saddr, pad)
 		g.out.WriteString("\t.long 0\n")
 	}
-	g.printf("\t.long %s.kpatch_end - %s\n", name, saddr)
-	g.printf("%s kpatch_strtab%d\n", quad, g.nsyms)
-	pad()
+	g.printf("\t.long %s.kpatch_end - %s\n", b.Name, saddr)
+	g.printf("%s kpatch_strtab%d\n%s", quad, g.nsyms, pad)
 	g.out.WriteString("\t.quad 0\n\t.long 0\n\t.byte 0, 0, 0, 0\n\t.popsection\n\n")
 }
 
@@ -74,11 +67,14 @@ func entrySection(b *blk) *asm.Section {
 // switchTo writes a plain switch to an existing section of the original
 // file.
 func (g *gen) switchTo(s *asm.Section) {
-	if s.Name == ".text" {
+	switch {
+	case s.Name == ".text":
 		g.out.WriteString("\t.text\n")
-		return
+	case s.Group:
+		g.printf("\t.section\t%s\n", s.Spec)
+	default:
+		g.printf("\t.section\t%s\n", quoteSection(s.Name))
 	}
-	g.printf("\t.section\t%s\n", quoteSection(s.Name))
 }
 
 func quoteSection(name string) string {

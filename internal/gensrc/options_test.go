@@ -86,3 +86,14 @@ func FuzzGenerate(f *testing.F) {
 		}
 	})
 }
+
+func TestEmptyInputs(t *testing.T) {
+	f, err := parseBytes([]byte("\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Generate(f, f, Options{})
+	if err != nil || len(out) != 0 {
+		t.Fatalf("got %q, %v, want empty output", out, err)
+	}
+}

@@ -24,6 +24,25 @@ func (g *gen) renameAdd(r renames, src, dst string) {
 	g.debugf("RENAME: %s -> %s\n", src, dst)
 }
 
+// noRename marks first bytes of tokens that are never renamed: registers,
+// numbers and delimiters (renames are symbol and label names, and labels
+// starting with a digit are local ones). Skipping their map lookups halves
+// the cost of comparing blocks.
+var noRename = func() (t [256]bool) {
+	for _, c := range []byte("%$0123456789,;:-+*()[]") {
+		t[c] = true
+	}
+	return t
+}()
+
+func lookup(r renames, t []byte) (string, bool) {
+	if len(t) == 0 || noRename[t[0]] {
+		return "", false
+	}
+	d, ok := r[string(t)]
+	return d, ok
+}
+
 // differ compares two statements token by token after renames
 // (kpatch_gensrc.c strcmp_after_rename): tokens are equal when both map to
 // the same name, map to each other, t0 maps to t1, or both are unmapped and
@@ -34,8 +53,8 @@ func differ(r0, r1 renames, s0, s1 []byte) bool {
 		var t0, t1 []byte
 		t0, p0 = asm.NextToken(s0, p0)
 		t1, p1 = asm.NextToken(s1, p1)
-		d0, ok0 := r0[string(t0)]
-		d1, ok1 := r1[string(t1)]
+		d0, ok0 := lookup(r0, t0)
+		d1, ok1 := lookup(r1, t1)
 		switch {
 		case ok0 && ok1 && d0 == d1:
 		case ok0 && ok1 && d0 == string(t1) && d1 == string(t0):
@@ -60,7 +79,7 @@ func appendRenamed(dst []byte, r renames, s []byte) []byte {
 		if st < 0 {
 			break
 		}
-		if to, ok := r[string(s[st:e])]; ok {
+		if to, ok := lookup(r, s[st:e]); ok {
 			dst = append(dst, s[last:st]...)
 			dst = append(dst, to...)
 			last = e

@@ -1,11 +1,28 @@
 // Package server is the libcare-ctl server: it listens on a unix socket,
 // reads one command per connection in the libcare-client framing
-// (NUL-separated argv ending with an extra NUL, facts §7.3), runs it and
-// streams its output back, then closes the connection (LibcarePlus
-// src/kpatch_user.c cmd_server).
+// (NUL-separated argv ending with an extra NUL, at most 4096 bytes and 32
+// arguments, facts §7.3), runs it and streams its output back, then closes
+// the connection (LibcarePlus src/kpatch_user.c cmd_server). Requests from
+// peers that are not root (SO_PEERCRED) are refused.
 //
 // Unlike LibcarePlus, several clients are served at once: each connection
 // has its own goroutine, and only requests for the same process are
-// serialised. Commands other than the server's own (storage, update,
-// startup, execve, stop) go to a Dispatcher, which runs libcare-ctl.
+// serialised (a per-pid lock; "-p all" takes every lock).
+//
+// Commands:
+//
+//	patch|unpatch|info[-user] ...  run by the Dispatcher (libcare-ctl); a
+//	                               "patch -p PID DIR" first unpatches patches
+//	                               that DIR holds a higher level of
+//	update                         patch every process mapping an object with
+//	                               a patch in storage; idempotent
+//	storage DIR                    change the storage directory
+//	startup PID                    answer 4 zero bytes, then patch PID
+//	execve TID                     the preload helper's handshake (execve.go)
+//	stop                           stop serving
+//
+// Storage (facts §7.2) holds <BuildID>.kpatch files or
+// <BuildID>/<level>/kpatch.bin with a <BuildID>/latest link naming the
+// level. With Watch, the server also patches new processes as they exec,
+// from the netlink process connector (internal/watch).
 package server

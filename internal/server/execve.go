@@ -32,6 +32,8 @@ func (s *Server) execve(ctx context.Context, out io.Writer, c net.Conn, args []s
 	pid := tgid(tid) // execve makes the caller the thread-group leader
 	unlock := s.locks.lockPid(pid)
 	defer unlock()
+	defer s.markExecve(pid, false)
+	s.markExecve(pid, true)
 	if _, err := out.Write(make([]byte, 4)); err != nil {
 		return
 	}
@@ -39,9 +41,14 @@ func (s *Server) execve(ctx context.Context, out io.Writer, c net.Conn, args []s
 		s.logf("execve %d: %v", tid, err)
 		return
 	}
+	storage := s.Storage()
+	if len(s.patchedObjects(pid, storage)) == 0 {
+		s.logf("execve %d: nothing in %s for it", pid, storage)
+		return
+	}
 	start := time.Now()
 	log := s.logWriter(fmt.Sprintf("execve %d: ", pid))
-	code := s.dispatch(ctx, log, []string{"patch", "-p", strconv.Itoa(pid), s.Storage()})
+	code := s.dispatch(ctx, log, []string{"patch", "-p", strconv.Itoa(pid), storage})
 	s.logf("execve %d: patched at startup in %v (exit %d)", pid, time.Since(start), code)
 }
 
@@ -71,4 +78,21 @@ func tgid(tid int) int {
 		}
 	}
 	return tid
+}
+
+func (s *Server) markExecve(pid int, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.inExecve[pid] = true
+	} else {
+		delete(s.inExecve, pid)
+	}
+}
+
+// handledByExecve reports whether the preload handshake takes care of pid.
+func (s *Server) handledByExecve(pid int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inExecve[pid]
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/elfutil"
 	"github.com/golibcare/golibcare/internal/testutil"
 )
 
@@ -37,7 +37,11 @@ func buildPreload(t *testing.T) preloadBuild {
 // output goes to the returned file.
 func (b preloadBuild) launch(t *testing.T, sock string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "out")
+	return b.launchTo(t, filepath.Join(t.TempDir(), "out"), sock, env...)
+}
+
+func (b preloadBuild) launchTo(t *testing.T, out, sock string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
@@ -155,34 +159,57 @@ type exeCheck struct {
 	out  string
 }
 
+func (e *exeCheck) setOut(p string) {
+	e.mu.Lock()
+	e.out = p
+	e.mu.Unlock()
+}
+
+func (e *exeCheck) get() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.seen...)
+}
+
 func (e *exeCheck) Run(_ context.Context, args []string, stdout, _ io.Writer) int {
 	pid, _ := pidArg(args)
 	exe, _ := os.Readlink("/proc/" + pid + "/exe")
-	out, _ := os.ReadFile(e.out)
 	e.mu.Lock()
+	out, _ := os.ReadFile(e.out)
 	e.seen = append(e.seen, fmt.Sprintf("%s %s %s exe=%s out=%q", args[0], pid, args[len(args)-1], exe, out))
 	e.mu.Unlock()
 	fmt.Fprintln(stdout, "patched")
 	return 0
 }
 
-// TestServerExecve runs the helper against the server: the patch command
-// runs for the new program before its main.
+// TestServerExecve runs the helper against the server: with a patch for
+// the program in storage, the patch command runs before its main; without
+// one, none runs.
 func TestServerExecve(t *testing.T) {
 	b := buildPreload(t)
 	d := &exeCheck{}
 	s, sock := startServer(t, d)
-	cmd, out := b.launch(t, sock)
-	d.out = out
+	out := filepath.Join(t.TempDir(), "out")
+	d.setOut(out)
+	cmd, _ := b.launchTo(t, out, sock)
 	waitExit(t, cmd)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	want := fmt.Sprintf("patch %d %s exe=%s out=\"\"", cmd.Process.Pid, s.Storage(), b.hello)
-	if len(d.seen) != 1 || d.seen[0] != want {
-		t.Errorf("got %q, want [%q]", d.seen, want)
-	}
 	if got := readFile(t, out); !strings.HasPrefix(got, "hello from") {
 		t.Errorf("output: got %q, want hello", got)
 	}
-	_ = bytes.MinRead
+	if seen := d.get(); len(seen) != 0 {
+		t.Errorf("nothing in storage: got commands %q, want none", seen)
+	}
+	bid, err := elfutil.BuildID(b.hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFile(t, s.Storage(), bid+".kpatch", "")
+	out = filepath.Join(t.TempDir(), "out")
+	d.setOut(out)
+	cmd, _ = b.launchTo(t, out, sock)
+	waitExit(t, cmd)
+	want := fmt.Sprintf("patch %d %s exe=%s out=\"\"", cmd.Process.Pid, s.Storage(), b.hello)
+	if seen := d.get(); len(seen) != 1 || seen[0] != want {
+		t.Errorf("got %q, want [%q]", seen, want)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,13 +45,17 @@ type Server struct {
 
 	mu      sync.Mutex
 	storage string
-	stop    chan struct{}
-	stopped bool
+	// inExecve holds the pids the preload helper's handshake is patching,
+	// which the exec watcher must leave alone.
+	inExecve map[int]bool
+	stop     chan struct{}
+	stopped  bool
 }
 
 // New returns a server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, locks: newLocks(), objs: newObjectCache(), stop: make(chan struct{}), storage: cfg.Storage}
+	s := &Server{cfg: cfg, locks: newLocks(), objs: newObjectCache(), stop: make(chan struct{}),
+		storage: cfg.Storage, inExecve: map[int]bool{}}
 	if s.storage == "" {
 		s.storage = DefaultStorage
 	}
@@ -144,7 +149,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 		s.reply(c, "error: bad request: %v", err)
 	default:
 		s.logf("request from pid %d: %q", cred.Pid, args)
-		s.run(ctx, c, args)
+		s.run(ctx, c, args, int(cred.Pid))
 	}
 }
 
@@ -153,14 +158,15 @@ func (s *Server) reply(w io.Writer, format string, args ...any) {
 }
 
 // run executes one request; everything it prints goes to the client.
-func (s *Server) run(ctx context.Context, c net.Conn, args []string) {
+// peer is the client's pid, whose working directory relative paths name.
+func (s *Server) run(ctx context.Context, c net.Conn, args []string, peer int) {
 	out := &syncWriter{w: c}
 	switch args[0] {
 	case "stop":
 		s.reply(out, "stopping")
 		s.Stop()
 	case "storage":
-		s.setStorage(out, args)
+		s.setStorage(out, args, peer)
 	case "update":
 		s.update(ctx, out)
 	case "startup":
@@ -187,19 +193,29 @@ func (s *Server) dispatch(ctx context.Context, out io.Writer, args []string) int
 	return code
 }
 
-func (s *Server) setStorage(out io.Writer, args []string) {
+func (s *Server) setStorage(out io.Writer, args []string, peer int) {
 	if len(args) != 2 {
 		s.reply(out, "usage: storage DIR")
 		return
 	}
-	if fi, err := os.Stat(args[1]); err != nil || !fi.IsDir() {
-		s.reply(out, "error: storage %s: not a directory", args[1])
+	dir := args[1]
+	if !filepath.IsAbs(dir) {
+		// Relative to the client, as the user who typed it expects.
+		cwd, err := os.Readlink("/proc/" + strconv.Itoa(peer) + "/cwd")
+		if err != nil {
+			s.reply(out, "error: storage %s: client working directory: %v", dir, err)
+			return
+		}
+		dir = filepath.Join(cwd, dir)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		s.reply(out, "error: storage %s: not a directory", dir)
 		return
 	}
 	s.mu.Lock()
-	s.storage = args[1]
+	s.storage = dir
 	s.mu.Unlock()
-	s.logf("storage is now %s", args[1])
+	s.logf("storage is now %s", dir)
 }
 
 // startup patches a process that waits for a 4-byte answer on the

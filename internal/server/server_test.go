@@ -43,6 +43,18 @@ func TestServeCommands(t *testing.T) {
 	if s.Storage() != dir {
 		t.Errorf("storage: got %s, want %s", s.Storage(), dir)
 	}
+	// A relative directory is the client's: this test process's.
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(t, sock, "storage", rel); got != "" {
+		t.Errorf("storage %s: got %q, want no output", rel, got)
+	}
+	if s.Storage() != dir {
+		t.Errorf("storage %s: got %s, want %s", rel, s.Storage(), dir)
+	}
 }
 
 func TestMalformedRequests(t *testing.T) {

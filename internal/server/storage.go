@@ -3,11 +3,14 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/golibcare/golibcare/internal/kpatch"
 )
 
 // maxLevelLink bounds the target of a <bid>/latest link (upstream reads it
@@ -79,4 +82,22 @@ func BuildIDs(dir string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// storedID returns the patch id in the header of a stored .kpatch file.
+func storedID(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b := make([]byte, kpatch.HeaderSize)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return "", fmt.Errorf("%s: header: %w", path, err)
+	}
+	h, err := kpatch.DecodeHeader(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return h.IDString(), nil
 }

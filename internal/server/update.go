@@ -17,40 +17,63 @@ import (
 // processes.
 func (s *Server) update(ctx context.Context, out io.Writer) {
 	storage := s.Storage()
-	pids := s.patchable(storage)
-	if len(pids) == 0 {
+	cands := s.patchable(storage)
+	if len(cands) == 0 {
 		fmt.Fprintf(out, "No process has a patch in %s\n", storage)
 		return
 	}
-	for _, pid := range pids {
-		unlock := s.locks.lockPid(pid)
-		s.supersede(ctx, out, []int{pid}, storage)
-		s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(pid), storage})
-		unlock()
+	for _, c := range cands {
+		s.updateOne(ctx, out, c, storage)
 	}
+}
+
+// updateOne brings one process up to date: patches of a lower level than
+// storage's are removed first, and a process that already carries every
+// storage patch for its objects is left alone, so update can run again and
+// again.
+func (s *Server) updateOne(ctx context.Context, out io.Writer, c candidate, storage string) {
+	unlock := s.locks.lockPid(c.pid)
+	defer unlock()
+	stale, pending := planUpdate(c.pid, storage, c.bids)
+	if !pending && len(stale) == 0 {
+		fmt.Fprintf(out, "PID '%d' already carries the patches of %s\n", c.pid, storage)
+		return
+	}
+	s.unpatchAll(ctx, out, c.pid, stale)
+	s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(c.pid), storage})
+}
+
+// candidate is a process and the Build-IDs of its objects with a patch in
+// storage.
+type candidate struct {
+	pid  int
+	bids []string
 }
 
 // patchable lists the processes with at least one mapped object whose
 // Build-ID has a patch in storage.
-func (s *Server) patchable(storage string) []int {
+func (s *Server) patchable(storage string) []candidate {
 	procs := s.cfg.Processes
 	if procs == nil {
 		procs = otherProcesses
 	}
-	var pids []int
+	var cands []candidate
 	for _, pid := range procs() {
-		if s.mapsPatched(pid, storage) {
-			pids = append(pids, pid)
+		if bids := s.patchedObjects(pid, storage); len(bids) > 0 {
+			cands = append(cands, candidate{pid, bids})
 		}
 	}
-	return pids
+	return cands
 }
 
-func (s *Server) mapsPatched(pid int, storage string) bool {
+// patchedObjects lists the Build-IDs of pid's mapped files that have a
+// patch in storage.
+func (s *Server) patchedObjects(pid int, storage string) []string {
 	maps, err := procfs.ReadMaps(pid)
 	if err != nil {
-		return false
+		return nil
 	}
+	var bids []string
 	seen := map[string]bool{}
 	for _, m := range maps {
 		if m.Inode == 0 || len(m.Path) == 0 || m.Path[0] != '/' || seen[m.Path] {
@@ -64,10 +87,10 @@ func (s *Server) mapsPatched(pid int, storage string) bool {
 			continue
 		}
 		if _, err := Lookup(storage, info.buildID); err == nil {
-			return true
+			bids = append(bids, info.buildID)
 		}
 	}
-	return false
+	return bids
 }
 
 // otherProcesses lists the processes "-p all" means: all but init and us.

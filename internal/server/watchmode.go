@@ -59,11 +59,12 @@ func (s *Server) Watch(ctx context.Context, events EventSource, p EntryPatcher) 
 // patch, then patches it at its entry point.
 func (s *Server) onExec(ctx context.Context, ev watch.Event, p EntryPatcher) {
 	pid := ev.Pid
-	if !s.objs.hasPatch("/proc/"+strconv.Itoa(pid)+"/exe", s.Storage()) {
+	if s.handledByExecve(pid) || !s.objs.hasPatch("/proc/"+strconv.Itoa(pid)+"/exe", s.Storage()) {
 		return
 	}
 	unlock := s.locks.lockPid(pid)
 	defer unlock()
+	started := watch.Monotonic() - ev.Time
 	reached, err := p.PatchAtEntry(ctx, pid, s.Storage(), s.logWriter(fmt.Sprintf("watch %d: ", pid)))
 	after := watch.Monotonic() - ev.Time
 	code := 0
@@ -77,13 +78,14 @@ func (s *Server) onExec(ctx context.Context, ev watch.Event, p EntryPatcher) {
 	}
 	s.logf("watch: pid %d: patched %s, %d µs after exec (exit %d)", pid, where, after.Microseconds(), code)
 	if s.cfg.OnWatchPatch != nil {
-		s.cfg.OnWatchPatch(WatchReport{Pid: pid, AfterExec: after, AtEntry: reached, Err: err})
+		s.cfg.OnWatchPatch(WatchReport{Pid: pid, Started: started, AfterExec: after, AtEntry: reached, Err: err})
 	}
 }
 
 // WatchReport tells what Watch did for one process.
 type WatchReport struct {
 	Pid       int
+	Started   time.Duration // from the exec event to the start of the seize
 	AfterExec time.Duration // from the exec event to the patch in place
 	AtEntry   bool          // caught before its entry point: no unpatched code ran
 	Err       error

@@ -29,7 +29,7 @@ func TestCapabilities(t *testing.T) {
 		{name: "newvar", orig: "newvar.c", patched: "newvar.patched.c",
 			before: "tick\n", after: []string{"counter 101\n", "counter 102\n", "counter 103\n"}},
 		{name: "libc", orig: "libc.c", patched: "libc.patched.c",
-			before: "tick\n", after: []string{"libc pid-ok=1 len=4 abs=7\n"}},
+			before: "tick\n", after: []string{"libc pid-ok=1 abs=7 len=19\n"}},
 		{name: "rodata", orig: "rodata.c", patched: "rodata.patched.c",
 			before: "tick ", after: []string{"rodata new literal table=", "name=gamma\n"}},
 		{name: "static", orig: "static.c", patched: "static.patched.c",

@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -122,6 +124,29 @@ func targets(p string) ([]int, bool, error) {
 	}
 	return pids, true, nil
 }
+
+// deferSignals holds SIGINT, SIGTERM and SIGHUP while processes are being
+// changed: dying between writing a breakpoint or a region and removing it
+// would leave a target to crash. The returned function reports whether one
+// arrived; the caller stops before the next process.
+func deferSignals() (interrupted func() bool, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	got := false
+	return func() bool {
+			select {
+			case <-ch:
+				got = true
+			default:
+			}
+			return got
+		}, func() {
+			signal.Stop(ch)
+		}
+}
+
+// errInterrupted ends a run over several processes after a signal.
+var errInterrupted = errors.New("interrupted")
 
 // vanished reports whether err says the process went away, which `-p
 // all` passes over silently.

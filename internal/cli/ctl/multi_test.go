@@ -209,3 +209,26 @@ func TestAll(t *testing.T) {
 	tg.skip()
 	tg.wait(t, "Hello world!\n")
 }
+
+// TestSharedTLS patches a library function using an initial-exec __thread
+// variable of the library (GOTTPOFF through the original's GOT slot), with
+// the library's .kpatch file given directly.
+func TestSharedTLS(t *testing.T) {
+	dir := testutil.CopyFixture(t, "ctl")
+	lib := buildPatch(t, dir, testutil.ManualOpts{Orig: "libtls.c", Patched: "libtls.patched.c", Out: "tls", Shared: true})
+	bin := filepath.Join(dir, "tlsmain")
+	testutil.Run(t, dir, "gcc", "-o", bin, "tlsmain.c", "-L"+dir, "-ltls", "-Wl,-rpath,"+dir)
+	tg := startTarget(t, bin)
+	tg.wait(t, "libtls 3\n")
+	testutil.MustCtl(t, "patch", "-p", tg.p(), lib.Kpatch)
+	tg.skip()
+	tg.wait(t, "libtls patched ")
+	out := tg.out.String()
+	var n int
+	if _, err := fmt.Sscanf(out[strings.LastIndex(out, "libtls patched "):], "libtls patched %d", &n); err != nil || n < 1003 {
+		t.Errorf("got %q, want the thread's counter continued (+1000 per call)", out[strings.LastIndex(out, "libtls patched "):])
+	}
+	testutil.MustCtl(t, "unpatch", "-p", tg.p(), "-i", "0001")
+	tg.skip()
+	tg.wait(t, "libtls ")
+}

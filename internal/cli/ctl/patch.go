@@ -51,8 +51,13 @@ func RunPatch(opts *PatchOptions) error {
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
 		return &reportedError{err}
 	}
+	interrupted, stop := deferSignals()
+	defer stop()
 	var failed error
 	for _, pid := range pids {
+		if interrupted() {
+			return errInterrupted
+		}
 		if err := opts.patchOne(pid, src, all); err != nil {
 			failed = err
 		}

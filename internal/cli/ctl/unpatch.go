@@ -45,8 +45,13 @@ func RunUnpatch(opts *UnpatchOptions) error {
 	if err != nil {
 		return err
 	}
+	interrupted, stop := deferSignals()
+	defer stop()
 	var failed error
 	for _, pid := range pids {
+		if interrupted() {
+			return errInterrupted
+		}
 		if err := opts.unpatchOne(pid, all); err != nil {
 			failed = err
 		}
@@ -78,7 +83,9 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 		if all {
 			return nil
 		}
-		return &reportedError{fmt.Errorf("pid %d: %w", pid, apply.ErrNoPatch)}
+		err := fmt.Errorf("pid %d: %w", pid, apply.ErrNoPatch)
+		opts.errorf("%v", err)
+		return &reportedError{err}
 	}
 	info("%d patch hunk(s) were successfully cancelled from PID '%d'", res.Count, pid)
 	return nil

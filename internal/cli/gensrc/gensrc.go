@@ -69,7 +69,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(opts)
+			return run(opts)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
@@ -171,8 +171,8 @@ func strerror(err error) string {
 	return msg
 }
 
-// Run executes kpatch_gensrc with parsed options.
-func Run(o *Options) error {
+// run executes kpatch_gensrc with parsed options.
+func run(o *Options) error {
 	if len(o.Args) > 0 {
 		return &UsageError{Err: fmt.Errorf("unexpected argument %q", o.Args[0])}
 	}
@@ -266,7 +266,7 @@ func writeOutput(o *Options, out []byte) error {
 		_, err := o.Stdout.Write(out)
 		return err
 	}
-	if err := os.WriteFile(o.Output, out, 0o644); err != nil {
+	if err := os.WriteFile(o.Output, out, 0o666); err != nil {
 		return fatalf("Can't open output file '%s': %s", o.Output, strerror(err))
 	}
 	return nil

@@ -168,3 +168,32 @@ func TestBinaryStdio(t *testing.T) {
 		t.Errorf("got filtered output\n%s\nwant print_hello without .LFB labels", out)
 	}
 }
+
+// TestFilterFile checks that /etc/libcare.conf (here a temporary file) only
+// lets listed functions be patched, and that --test-mode ignores it.
+func TestFilterFile(t *testing.T) {
+	dir := guideInputs(t)
+	conf := testutil.WriteFile(t, dir, "libcare.conf", "main\n")
+	for _, tt := range []struct {
+		name     string
+		testMode bool
+		want     int
+	}{{"filtered", false, 0}, {"test mode", true, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			o := &Options{
+				Inputs: []string{filepath.Join(dir, "foo.s"), filepath.Join(dir, "bar.s")}, Output: "-",
+				FilterFile: conf, TestMode: tt.testMode, Stdout: &out, Stderr: &bytes.Buffer{},
+			}
+			if err := run(o); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(out.String(), "kpatch begin"); got != tt.want {
+				t.Errorf("got %d patched functions, want %d", got, tt.want)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nonexistent.conf")); err == nil {
+		t.Fatal("filter file created")
+	}
+}

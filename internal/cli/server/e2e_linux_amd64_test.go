@@ -26,7 +26,7 @@ var (
 
 // patchBuild builds fixtures/server/<orig> with its new version patched
 // by the manual flow, once.
-func patchBuild(t *testing.T, orig, patched, id string) *testutil.PatchBuild {
+func patchBuild(t testing.TB, orig, patched, id string) *testutil.PatchBuild {
 	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -191,5 +191,3 @@ func TestE2EClient(t *testing.T) {
 }
 
 func (tg *target) p() string { return strconv.Itoa(tg.pid) }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -81,8 +81,9 @@ func TestE2EWatch(t *testing.T) {
 		}
 	}()
 	tg := start(t, b.Binary)
+	var r server.WatchReport
 	select {
-	case r := <-res:
+	case r = <-res:
 		if r.Pid != tg.pid || r.Err != nil {
 			t.Fatalf("watch patched pid %d (%v), want pid %d", r.Pid, r.Err, tg.pid)
 		}
@@ -91,9 +92,56 @@ func TestE2EWatch(t *testing.T) {
 		t.Fatalf("pid %d not patched; output %q", tg.pid, tg.out.String())
 	}
 	tg.wait(t, "PATCHED level 1")
-	if line := firstLine(t, tg.out); line != "0 PATCHED level 1" {
-		// The hold races ld.so from the exec event; losing means the
-		// program was stopped (and patched) after its first lines.
-		t.Logf("first line %q: the process ran past its entry point before it was held", line)
+	line := firstLine(t, tg.out)
+	switch {
+	case r.AtEntry && line != "0 PATCHED level 1":
+		t.Errorf("patched at the entry point, but the first line is %q", line)
+	case !r.AtEntry:
+		// The seize races ld.so from the exec event; losing it means the
+		// process was stopped (and patched) after its entry point.
+		t.Logf("first line %q: the process ran past its entry point before it was seized", line)
 	}
+}
+
+// BenchmarkWatchPatch measures how long after its exec a new process has
+// its patch in place in watch mode (µs-after-exec), and how often it was
+// caught at its entry point (at-entry-%).
+func BenchmarkWatchPatch(b *testing.B) {
+	testutil.MustHavePtrace(b)
+	pb := patchBuild(b, "loop.c", "loop.patched.c", "0001")
+	w, err := watch.Listen()
+	if err != nil {
+		b.Skipf("skipping benchmark: process events unavailable: %v", err)
+	}
+	res := make(chan server.WatchReport, 16)
+	storage := b.TempDir()
+	copyFile(b, pb.Kpatch, filepath.Join(storage, pb.BuildID+".kpatch"))
+	s := server.New(server.Config{Storage: storage, OnWatchPatch: func(r server.WatchReport) { res <- r }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(ctx, w, startup.Patcher{}) }()
+	defer func() { cancel(); w.Close(); <-done }()
+	var total, started time.Duration
+	atEntry := 0
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(pb.Binary)
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case r := <-res:
+			total += r.AfterExec
+			started += r.Started
+			if r.AtEntry {
+				atEntry++
+			}
+		case <-time.After(waitTime):
+			b.Fatal("not patched")
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-after-exec")
+	b.ReportMetric(100*float64(atEntry)/float64(b.N), "at-entry-%")
+	b.ReportMetric(float64(started.Microseconds())/float64(b.N), "µs-to-seize")
 }

@@ -37,9 +37,10 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 		Long: "SOCKET is a path, @name (abstract socket) or &N (inherited listening fd N); " +
 			"without it, a socket passed by systemd (LISTEN_FDS) or " + server.DefaultSocket +
 			". STORAGE defaults to " + server.DefaultStorage + ".",
-		Args:          cobra.MaximumNArgs(2),
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Args:                  cobra.MaximumNArgs(2),
+		DisableFlagsInUseLine: true,
+		SilenceErrors:         true,
+		SilenceUsage:          true,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Verbose += inheritedVerbose(c)
 			opts.Socket, opts.Storage = argOr(args, 0, ""), argOr(args, 1, server.DefaultStorage)

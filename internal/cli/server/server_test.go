@@ -2,11 +2,13 @@ package server
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/server"
 	"github.com/golibcare/golibcare/internal/testutil"
 )
@@ -43,6 +45,21 @@ func TestFlags(t *testing.T) {
 				t.Errorf("got %+v, want %+v", *got, tt.want)
 			}
 		})
+	}
+}
+
+// TestUnderCtlRoot: as a subcommand of libcare-ctl, -v counts both before
+// and after "server".
+func TestUnderCtlRoot(t *testing.T) {
+	root := ctl.NewCmd(io.Discard, io.Discard)
+	var got *Options
+	root.AddCommand(newCmd(func(o *Options) error { got = o; return nil }))
+	root.SetArgs([]string{"-v", "server", "-v", "@sock"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Verbose != 2 || got.Socket != "@sock" {
+		t.Errorf("got %+v, want verbose 2, socket @sock", got)
 	}
 }
 

@@ -55,7 +55,7 @@ func runToEntry(p *ptrace.Process) (bool, error) {
 	if regs.Rip == entry {
 		return true, nil
 	}
-	reached, err := p.RunUntil(map[int]uint64{pid: entry}, EntryTimeout)
+	reached, err := p.RunUntil(map[int]uint64{pid: entry}, entryTimeout(p, regs.Rsp, entry))
 	if err != nil {
 		return false, fmt.Errorf("pid %d: run to entry %#x: %w", pid, entry, err)
 	}

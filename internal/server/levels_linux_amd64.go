@@ -18,18 +18,51 @@ func (s *Server) supersede(ctx context.Context, out io.Writer, pids []int, stora
 		return
 	}
 	for _, pid := range pids {
-		if !mayCarryPatch(pid) {
-			continue
-		}
-		for _, p := range superseded(pid, storage) {
-			s.dispatch(ctx, out, []string{"unpatch", "-p", strconv.Itoa(pid), "-i", p.ID, p.BuildID})
-		}
+		stale, _ := planUpdate(pid, storage, nil)
+		s.unpatchAll(ctx, out, pid, stale)
 	}
 }
 
-// superseded lists pid's applied patches with a higher level in storage,
-// newest first as unpatch wants them.
-func superseded(pid int, storage string) []apply.PatchInfo {
+func (s *Server) unpatchAll(ctx context.Context, out io.Writer, pid int, ps []apply.PatchInfo) {
+	for _, p := range ps {
+		s.dispatch(ctx, out, []string{"unpatch", "-p", strconv.Itoa(pid), "-i", p.ID, p.BuildID})
+	}
+}
+
+// planUpdate compares what pid carries with storage: stale lists applied
+// patches with a higher level in storage (newest first, as unpatch wants
+// them); pending tells whether an object of bids lacks its storage patch.
+func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo, pending bool) {
+	applied := appliedPatches(pid)
+	current := map[string]bool{}
+	for bid, ps := range applied {
+		sp, err := Lookup(storage, bid)
+		if err != nil {
+			continue
+		}
+		id, _ := storedID(sp.Path)
+		for _, p := range ps {
+			switch {
+			case uint32(sp.Level) > p.Level:
+				stale = append([]apply.PatchInfo{p}, stale...)
+			case p.ID == id:
+				current[bid] = true
+			}
+		}
+	}
+	for _, bid := range bids {
+		if !current[bid] {
+			pending = true
+		}
+	}
+	return stale, pending
+}
+
+// appliedPatches returns pid's applied patches by Build-ID.
+func appliedPatches(pid int) map[string][]apply.PatchInfo {
+	if !mayCarryPatch(pid) {
+		return nil
+	}
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil
@@ -39,15 +72,11 @@ func superseded(pid int, storage string) []apply.PatchInfo {
 	if err != nil {
 		return nil
 	}
-	var old []apply.PatchInfo
+	m := map[string][]apply.PatchInfo{}
 	for _, o := range info.Objects {
-		for _, p := range o.Patches {
-			if sp, err := Lookup(storage, p.BuildID); err == nil && uint32(sp.Level) > p.Level {
-				old = append([]apply.PatchInfo{p}, old...)
-			}
-		}
+		m[o.BuildID] = append(m[o.BuildID], o.Patches...)
 	}
-	return old
+	return m
 }
 
 // hasLevels reports whether storage holds any patch with a level.

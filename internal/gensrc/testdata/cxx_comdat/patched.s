@@ -1,0 +1,40 @@
+	.file	"orig.cc"
+	.text
+	.section	.text._Z5twicei,"axG",@progbits,_Z5twicei,comdat
+	.p2align 4
+	.weak	_Z5twicei
+	.type	_Z5twicei, @function
+_Z5twicei:
+.LFB14:
+	.cfi_startproc
+	leal	(%rdi,%rdi,2), %eax
+	ret
+	.cfi_endproc
+.LFE14:
+	.size	_Z5twicei, .-_Z5twicei
+	.section	.rodata.str1.1,"aMS",@progbits,1
+.LC0:
+	.string	"%d\n"
+	.section	.text.startup,"ax",@progbits
+	.p2align 4
+	.globl	main
+	.type	main, @function
+main:
+.LFB15:
+	.cfi_startproc
+	subq	$8, %rsp
+	.cfi_def_cfa_offset 16
+	call	_Z5twicei
+	leaq	.LC0(%rip), %rdi
+	movl	%eax, %esi
+	xorl	%eax, %eax
+	call	printf@PLT
+	xorl	%eax, %eax
+	addq	$8, %rsp
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+.LFE15:
+	.size	main, .-main
+	.ident	"GCC: (Debian 12.2.0-14+deb12u1) 12.2.0"
+	.section	.note.GNU-stack,"",@progbits
