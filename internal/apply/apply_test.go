@@ -335,3 +335,51 @@ func TestPatchErrorsFake(t *testing.T) {
 		})
 	}
 }
+
+// TestUnpatchChangedCode: when a function no longer starts with the
+// patch's jump, unpatch writes nothing and keeps the region.
+func TestUnpatchChangedCode(t *testing.T) {
+	p := newTarget(t)
+	applyTest(t, p, testPatch(t, "0001", allRelocs))
+	foo := uint64(progBase + fooVaddr)
+	if _, err := p.WriteAt([]byte{0xcc}, int64(foo)); err != nil {
+		t.Fatal(err)
+	}
+	before, nmaps := p.read(progBase, imgSize), len(p.maps)
+	_, err := Unpatch(p, "", nil, Options{Timeout: 50 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "changed by someone else") {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+	if !bytes.Equal(p.read(progBase, imgSize), before) || len(p.maps) != nmaps || p.attached {
+		t.Errorf("target changed by a refused unpatch")
+	}
+}
+
+func TestCheckInfo(t *testing.T) {
+	p := newTarget(t)
+	snap, err := Discover(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &job{obj: snap.Main(), kpta: 0x555555550000, lay: layout{codeSize: 0x2000}}
+	foo := uint64(progBase + fooVaddr)
+	tests := []struct {
+		name string
+		in   kpatch.Info
+		want string
+	}{
+		{"ok", kpatch.Info{Daddr: foo, Dlen: 8, Saddr: j.kpta + 0x1000}, ""},
+		{"new function", kpatch.Info{Saddr: 1}, ""},
+		{"too small", kpatch.Info{Daddr: foo, Dlen: 4, Saddr: j.kpta + 0x1000}, "too small"},
+		{"daddr in data", kpatch.Info{Daddr: stackBase, Dlen: 8, Saddr: j.kpta + 0x1000}, "outside the code of prog"},
+		{"saddr outside", kpatch.Info{Daddr: foo, Dlen: 8, Saddr: foo}, "outside the patch's code"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := j.checkInfo(tc.in)
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -107,18 +107,43 @@ func (j *job) link() error {
 		return err
 	}
 	for _, in := range infos {
-		if in.IsNew() {
-			continue
-		}
-		if in.Dlen < 5 {
-			return fmt.Errorf("too small function to patch at %#x", in.Daddr)
-		}
-		if d := int64(in.Saddr - in.Daddr - 5); d < math.MinInt32 || d > math.MaxInt32 {
-			return fmt.Errorf("jump %#x -> %#x out of rel32 range", in.Daddr, in.Saddr)
+		if err := j.checkInfo(in); err != nil {
+			return err
 		}
 	}
 	j.infos = infos
 	return nil
+}
+
+// checkInfo refuses records that would write a jump outside the object's
+// code or jump outside the patch's code: a malformed patch must not
+// scribble over the target.
+func (j *job) checkInfo(in kpatch.Info) error {
+	if in.IsNew() {
+		return nil
+	}
+	if in.Dlen < 5 {
+		return fmt.Errorf("too small function to patch at %#x", in.Daddr)
+	}
+	if !inExec(j.obj, in.Daddr, 5) {
+		return fmt.Errorf("function at %#x is outside the code of %s", in.Daddr, j.obj.Name)
+	}
+	if in.Saddr < j.kpta || in.Saddr >= j.kpta+j.lay.codeSize {
+		return fmt.Errorf("new code of %#x at %#x is outside the patch's code", in.Daddr, in.Saddr)
+	}
+	if d := int64(in.Saddr - in.Daddr - 5); d < math.MinInt32 || d > math.MaxInt32 {
+		return fmt.Errorf("jump %#x -> %#x out of rel32 range", in.Daddr, in.Saddr)
+	}
+	return nil
+}
+
+func inExec(o *Object, addr, n uint64) bool {
+	for _, m := range o.VMAs {
+		if m.Exec() && addr >= m.Start && addr+n <= m.End {
+			return true
+		}
+	}
+	return false
 }
 
 func (j *job) header() []byte {

@@ -1,13 +1,14 @@
 package apply
 
 import (
-	"time"
-
 	"errors"
 	"fmt"
-	"golang.org/x/sys/unix"
+	"io/fs"
 	"os"
 	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/ptrace"

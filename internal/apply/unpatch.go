@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -189,12 +190,42 @@ func (s *session) unpatch(us []*undoing) error {
 	if err := s.waitSafe(ranges, mods); err != nil {
 		return s.finish(err)
 	}
+	if err := s.verifyJumps(us); err != nil {
+		return s.finish(err)
+	}
 	for _, u := range us {
 		if err := s.restore(u); err != nil {
 			return s.finish(err)
 		}
 	}
 	return s.detach()
+}
+
+// verifyJumps checks, before writing anything, that each function still
+// starts with the jump of the patch being removed (in removal order, so a
+// stacked patch's saved bytes count): otherwise the code was changed by
+// someone else and restoring would corrupt it.
+func (s *session) verifyJumps(us []*undoing) error {
+	cur := map[uint64][]byte{}
+	for _, u := range us {
+		for i, in := range u.infos {
+			if in.IsNew() {
+				continue
+			}
+			b, ok := cur[in.Daddr]
+			if !ok {
+				var err error
+				if b, err = readFull(s.t, in.Daddr, 5); err != nil {
+					return fmt.Errorf("patch %s: %w", u.a.ID(), err)
+				}
+			}
+			if !bytes.Equal(b, hunk(in)) {
+				return fmt.Errorf("patch %s: code at %#x is % x, not its jump: changed by someone else", u.a.ID(), in.Daddr, b)
+			}
+			cur[in.Daddr] = u.undo[5*i : 5*i+5]
+		}
+	}
+	return nil
 }
 
 func (s *session) restore(u *undoing) error {

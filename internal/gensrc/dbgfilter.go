@@ -74,6 +74,10 @@ func filterSkip(f *asm.File, l int, o DbgOptions) int {
 		return 1
 	case o.SkipCFI && hasTokenPrefix(s, ".cfi"):
 		return 1
+	case o.SkipExceptTable && firstTokenIs(s, ".cfi_lsda"):
+		// The .LLSDA labels live in the dropped .gcc_except_table; a kept
+		// reference to them would not link (g++ code with cleanups).
+		return 1
 	}
 	if n := skipLtext(f, l); n > 0 {
 		return n
@@ -99,7 +103,9 @@ func isNumberedFile(s []byte) bool {
 	return string(t) == ".file" && p >= 0 && isDigit(s[p])
 }
 
-// skipLtext matches ".Ltext0:"/".Letext0:", with the ".text" before it.
+// skipLtext matches ".Ltext0:"/".Letext0:", with the ".text" before it
+// (facts §2.7; upstream's skip_ltext_lbl looks one statement too far after
+// a ".text" and so usually keeps it, which only leaves a harmless switch).
 func skipLtext(f *asm.File, l int) int {
 	n := 0
 	if firstTokenIs(f.Stmt(l), ".text") {

@@ -1,6 +1,7 @@
 package gensrc
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/golibcare/golibcare/internal/asm"
@@ -27,6 +28,20 @@ func TestDbgFilter(t *testing.T) {
 	got := DbgFilter(mustRead(t, in), DbgOptions{EmitNewlines: true})
 	if n, want := countLines(got), countLines([]byte(in)); n != want {
 		t.Errorf("emit-newlines: got %d lines, want %d", n, want)
+	}
+}
+
+// TestDbgFilterExceptTable: dropping .gcc_except_table must drop the
+// .cfi_lsda references to its labels too, or g++ output no longer links.
+func TestDbgFilterExceptTable(t *testing.T) {
+	in := "\t.text\n\t.globl\tf\n\t.type\tf, @function\nf:\n\t.cfi_startproc\n\t.cfi_personality 0x9b,DW.ref.__gxx_personality_v0\n\t.cfi_lsda 0x1b,.LLSDA1\n\tret\n\t.cfi_endproc\n\t.section\t.gcc_except_table,\"a\",@progbits\n.LLSDA1:\n\t.byte\t0xff\n\t.text\n\t.size\tf, .-f\n"
+	got := string(DbgFilter(mustRead(t, in), DbgOptions{SkipExceptTable: true}))
+	if strings.Contains(got, "LLSDA") || !strings.Contains(got, ".cfi_personality") {
+		t.Errorf("got\n%s\nwant no .LLSDA label or reference, .cfi_personality kept", got)
+	}
+	got = string(DbgFilter(mustRead(t, in), DbgOptions{}))
+	if !strings.Contains(got, ".cfi_lsda 0x1b,.LLSDA1") || !strings.Contains(got, ".LLSDA1:") {
+		t.Errorf("without the option: got\n%s\nwant the table and its reference kept", got)
 	}
 }
 

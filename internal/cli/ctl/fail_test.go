@@ -5,9 +5,11 @@ package ctl_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/golibcare/golibcare/internal/ptrace"
@@ -165,4 +167,43 @@ func TestUnpatchSafety(t *testing.T) {
 		}
 		testutil.CheckUntraced(t, tg.pid)
 	})
+}
+
+// TestNotPermitted runs libcare-ctl as nobody against a root-owned target:
+// the error says why ptrace is refused.
+func TestNotPermitted(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping test: needs root to run libcare-ctl as another user")
+	}
+	dir := testutil.CopyFixture(t, "ctl")
+	pb := buildPatch(t, dir, testutil.ManualOpts{Orig: "foo.c", Patched: "bar.c"})
+	tg := startTarget(t, pb.Binary)
+	tg.wait(t, "Hello world!\n")
+	open, err := os.MkdirTemp("", "ctl-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(open)
+	ctl, patch := filepath.Join(open, "libcare-ctl"), filepath.Join(open, "foo.kpatch")
+	copyFile(t, testutil.Tool(t, "libcare-ctl"), ctl)
+	copyFile(t, pb.Kpatch, patch)
+	for _, p := range []string{open, ctl, patch} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(ctl, "patch", "-p", tg.p(), patch)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 255 {
+		t.Fatalf("got %v, want exit 255", err)
+	}
+	if want := "process owned by uid 0, we are uid 65534"; !strings.Contains(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("got stderr %q, want one line containing %q", stderr.String(), want)
+	}
+	testutil.CheckUntraced(t, tg.pid)
+	tg.skip()
+	tg.wait(t, "Hello world!\n")
 }

@@ -7,7 +7,7 @@
 _Z5twicei:
 .LFB14:
 	.cfi_startproc
-	leal	(%rdi,%rdi), %eax
+	leal	1000(%rdi,%rdi), %eax
 	ret
 	.cfi_endproc
 .LFE14:

@@ -1,3 +1,3 @@
 #include <cstdio>
-inline int __attribute__((noinline)) twice(int x) { return 3 * x; }
+inline int __attribute__((noinline)) twice(int x) { return 3 * x + 1000; }
 int main(int argc, char **) { std::printf("%d\n", twice(argc)); return 0; }

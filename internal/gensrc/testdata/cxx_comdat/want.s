@@ -9,7 +9,7 @@
 _Z5twicei:
 .LFB14:
 	.cfi_startproc
-	leal	(%rdi,%rdi), %eax
+	leal	1000(%rdi,%rdi), %eax
 	ret
 	.cfi_endproc
 .LFE14:
@@ -26,7 +26,7 @@ _Z5twicei.Lfe:
 _Z5twicei.kpatch:
 .LFB14.kpatch:
 	.cfi_startproc
-	leal	(%rdi,%rdi,2), %eax
+	leal	1000(%rdi,%rdi,2), %eax
 	ret
 	.cfi_endproc
 .LFE14.kpatch:
