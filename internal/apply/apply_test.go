@@ -71,7 +71,7 @@ const (
 
 // testPatch builds a patch replacing foo with relocations of every
 // supported type in .kpatch.text.
-func testPatch(t *testing.T, id string, textRelas []relRela) *Source {
+func testPatch(t *testing.T, id string, textRelas []relRela, opts ...func([]relSec)) *Source {
 	t.Helper()
 	text := make([]byte, 0x40)
 	binary.LittleEndian.PutUint32(text[0x14:], 0xaabbccdd) // TPOFF32 site
@@ -89,6 +89,9 @@ func testPatch(t *testing.T, id string, textRelas []relRela) *Source {
 		{name: ".kpatch.data", typ: elf.SHT_PROGBITS, flags: elf.SHF_ALLOC | elf.SHF_WRITE, data: make([]byte, 16), align: pageSize},
 		{name: ".rela.kpatch.data", typ: elf.SHT_RELA, link: 9, info: 7, align: 8, data: relaBytes([]relRela{
 			{0, symPuts, elf.R_X86_64_64, 0}})},
+	}
+	for _, o := range opts {
+		o(secs)
 	}
 	syms := []relSym{
 		{typ: elf.STT_SECTION, shndx: 2}, {typ: elf.STT_SECTION, shndx: 4}, {typ: elf.STT_SECTION, shndx: 7},
@@ -381,5 +384,27 @@ func TestCheckInfo(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPatchNoData: without .kpatch.data the region is mapped r-x at once
+// and stays one r-x mapping.
+func TestPatchNoData(t *testing.T) {
+	p := newTarget(t)
+	noData := func(secs []relSec) { secs[6].typ, secs[6].size = elf.SHT_NOBITS, 16 }
+	res := applyTest(t, p, testPatch(t, "0001", allRelocs[:4], noData))
+	pa := res.Patches[0]
+	checkPerms(t, p, uint64(pa.Address), pa.Size, "r-xp")
+	var mprotects int
+	for _, c := range p.calls {
+		if strings.HasPrefix(c, "syscall 10 ") {
+			mprotects++
+		}
+	}
+	if mprotects != 0 {
+		t.Errorf("got %d mprotect calls, want 0", mprotects)
+	}
+	if got := p.read(progBase+fooVaddr, 1); got[0] != 0xe9 {
+		t.Errorf("got % x at foo, want a jump", got)
 	}
 }

@@ -119,7 +119,11 @@ func (p *fakeProc) Syscall(stub, nr uint64, a ...uint64) (uint64, error) {
 				return 0, unix.EEXIST
 			}
 		}
-		p.addMapping(addr, make([]byte, size), "rw-p", "", 0)
+		perms := "rw-p"
+		if a[2] == _PROT_READ|_PROT_EXEC {
+			perms = "r-xp"
+		}
+		p.addMapping(addr, make([]byte, size), perms, "", 0)
 		return addr, nil
 	case _SYS_mprotect:
 		return 0, p.protect(a[0], a[1], "r-xp")

@@ -30,6 +30,9 @@ func (s *session) allocate(jobs []*job) error {
 		if err := s.resolveIFuncs(j); err != nil {
 			return err
 		}
+		if j.lay.codeSize == j.lay.totalMemSz {
+			continue // mapped r-x already
+		}
 		if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
 			return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
 		}
@@ -37,10 +40,21 @@ func (s *session) allocate(jobs []*job) error {
 	return s.resume()
 }
 
+// regionProt is the protection a region is mapped with: r-x at once when
+// it has no .kpatch.data (one remote call fewer in the stop), else rw- and
+// the code part made r-x by mprotect like upstream. The image is written
+// through /proc/PID/mem, which writes read-only pages too.
+func regionProt(l layout) uint64 {
+	if l.codeSize == l.totalMemSz {
+		return _PROT_READ | _PROT_EXEC
+	}
+	return _PROT_READ | _PROT_WRITE
+}
+
 func (s *session) mapRegion(j *job) error {
 	size := j.lay.totalMemSz
 	for _, a := range j.cands {
-		got, err := s.syscall(_SYS_mmap, a, size, _PROT_READ|_PROT_WRITE,
+		got, err := s.syscall(_SYS_mmap, a, size, regionProt(j.lay),
 			_MAP_PRIVATE|_MAP_ANONYMOUS|_MAP_FIXED_NOREPLACE, math.MaxUint64, 0)
 		if errors.Is(err, unix.EEXIST) {
 			continue

@@ -172,3 +172,25 @@ func TestLookupVersion(t *testing.T) {
 		t.Errorf("got %q %q, want fwrite GLIBC_2.2.5", name, ver)
 	}
 }
+
+// TestGNUHashCount sizes .dynsym from a DT_GNU_HASH table: 2 buckets,
+// symbols 3..6 with the chain of bucket 1 ending at symbol 6.
+func TestGNUHashCount(t *testing.T) {
+	p := newFake()
+	b := make([]byte, 64)
+	put32(b, 0, 2)  // nbuckets
+	put32(b, 4, 3)  // symoffset
+	put32(b, 8, 1)  // bloom words
+	put32(b, 24, 3) // bucket 0 → symbol 3
+	put32(b, 28, 5) // bucket 1 → symbol 5
+	// chains for symbols 3..6: the low bit ends a chain
+	put32(b, 32, 0x10)
+	put32(b, 36, 0x21)
+	put32(b, 40, 0x30)
+	put32(b, 44, 0x41)
+	p.addMapping(0x10000, b, "r--p", "", 0)
+	n, err := gnuHashCount(p, 0x10000)
+	if err != nil || n != 7 {
+		t.Errorf("got %d, %v; want 7", n, err)
+	}
+}

@@ -261,16 +261,6 @@ func findBuildIDNote(b []byte) string {
 	return ""
 }
 
-// FindObject returns the object with the given Build-ID.
-func (s *Snapshot) FindObject(buildID string) *Object {
-	for _, o := range s.Objects {
-		if o.BuildID == buildID {
-			return o
-		}
-	}
-	return nil
-}
-
 // Main returns the main executable object (the first non-library ELF
 // object), or nil.
 func (s *Snapshot) Main() *Object {

@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -75,12 +74,4 @@ func writeFull(m Memory, addr uint64, b []byte) error {
 		err = fmt.Errorf("short write (%d of %d bytes)", got, len(b))
 	}
 	return fmt.Errorf("write %d bytes at %#x: %w", len(b), addr, err)
-}
-
-func readU64(m Memory, addr uint64) (uint64, error) {
-	b, err := readFull(m, addr, 8)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint64(b), nil
 }

@@ -21,11 +21,13 @@ type ProcHost struct {
 	mem *os.File
 }
 
-var _ Host = (*ProcHost)(nil)
+var (
+	_ Host   = (*ProcHost)(nil)
+	_ Target = (*ptraceTarget)(nil)
+)
 
 // ErrNoProcess is returned by OpenHost for a pid that does not exist.
 var ErrNoProcess = errors.New("no such process")
-var _ Target = (*ptraceTarget)(nil)
 
 // OpenHost opens the process pid for reading; Close releases it.
 func OpenHost(pid int) (*ProcHost, error) {
@@ -36,11 +38,11 @@ func OpenHost(pid int) (*ProcHost, error) {
 	if errors.Is(err, fs.ErrPermission) {
 		// The kernel checks ptrace access here: let Seize say why it is
 		// refused (owner, Yama ptrace_scope, another tracer).
-		if p, serr := ptrace.Seize(pid); serr != nil {
+		p, serr := ptrace.Seize(pid)
+		if serr != nil {
 			return nil, serr
-		} else {
-			p.Detach()
 		}
+		p.Detach()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pid %d: open memory: %w", pid, err)
@@ -51,9 +53,16 @@ func OpenHost(pid int) (*ProcHost, error) {
 // Close releases the memory file.
 func (h *ProcHost) Close() error { return h.mem.Close() }
 
-func (h *ProcHost) Pid() int                              { return h.pid }
-func (h *ProcHost) Maps() ([]procfs.Mapping, error)       { return procfs.ReadMaps(h.pid) }
+// Pid returns the process id.
+func (h *ProcHost) Pid() int { return h.pid }
+
+// Maps reads /proc/PID/maps.
+func (h *ProcHost) Maps() ([]procfs.Mapping, error) { return procfs.ReadMaps(h.pid) }
+
+// ReadAt reads /proc/PID/mem.
 func (h *ProcHost) ReadAt(b []byte, a int64) (int, error) { return h.mem.ReadAt(b, a) }
+
+// WriteAt refuses: a process is written only once attached.
 func (h *ProcHost) WriteAt(b []byte, a int64) (int, error) {
 	return 0, fmt.Errorf("pid %d: write before attach", h.pid)
 }
@@ -70,6 +79,7 @@ func (h *ProcHost) Attach() (Target, error) {
 // ptraceTarget adapts *ptrace.Process to Target.
 type ptraceTarget struct{ *ptrace.Process }
 
+// Regs returns the registers the unwinder needs.
 func (t *ptraceTarget) Regs(tid int) (unwind.Regs, error) {
 	r, err := t.Process.Regs(tid)
 	if err != nil {

@@ -39,6 +39,7 @@ func (o *Options) level() int { return levelInfo + o.Verbose }
 // UsageError is a command-line mistake.
 type UsageError struct{ Msg string }
 
+// Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 // reportedError is a failure whose lines were already printed.
@@ -127,22 +128,28 @@ func targets(p string) ([]int, bool, error) {
 
 // deferSignals holds SIGINT, SIGTERM and SIGHUP while processes are being
 // changed: dying between writing a breakpoint or a region and removing it
-// would leave a target to crash. The returned function reports whether one
-// arrived; the caller stops before the next process.
+// would leave a target to crash. interrupted reports whether one arrived
+// (the caller stops before the next process); stop raises it again, so it
+// takes effect once the target is safe.
 func deferSignals() (interrupted func() bool, stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	got := false
-	return func() bool {
-			select {
-			case <-ch:
-				got = true
-			default:
-			}
-			return got
-		}, func() {
-			signal.Stop(ch)
+	var got os.Signal
+	interrupted = func() bool {
+		select {
+		case got = <-ch:
+		default:
 		}
+		return got != nil
+	}
+	stop = func() {
+		interrupted()
+		signal.Stop(ch)
+		if sig, ok := got.(syscall.Signal); ok {
+			syscall.Kill(os.Getpid(), sig)
+		}
+	}
+	return interrupted, stop
 }
 
 // errInterrupted ends a run over several processes after a signal.
