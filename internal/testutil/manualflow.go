@@ -1,14 +1,12 @@
 package testutil
 
 import (
-	"debug/elf"
-	"encoding/binary"
-	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golibcare/golibcare/internal/elfutil"
 )
 
 // ManualOpts describes one run of the user guide's manual patch flow.
@@ -98,39 +96,9 @@ func renameSource(t testing.TB, path, from, to string) {
 // characters, like `readelf -n` shows it.
 func MustBuildID(t testing.TB, path string) string {
 	t.Helper()
-	id, err := buildID(path)
+	id, err := elfutil.BuildID(path)
 	if err != nil {
 		t.Fatalf("build id of %s: %v", path, err)
 	}
 	return id
-}
-
-func buildID(path string) (string, error) {
-	f, err := elf.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	for _, s := range f.Sections {
-		if s.Type != elf.SHT_NOTE {
-			continue
-		}
-		b, err := s.Data()
-		if err != nil {
-			return "", err
-		}
-		for len(b) >= 12 {
-			namesz, descsz, typ := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:])
-			nameEnd := 12 + (uint64(namesz)+3)&^3
-			descEnd := nameEnd + (uint64(descsz)+3)&^3
-			if descEnd > uint64(len(b)) {
-				break
-			}
-			if typ == 3 && namesz == 4 && string(b[12:15]) == "GNU" {
-				return hex.EncodeToString(b[nameEnd : nameEnd+uint64(descsz)]), nil
-			}
-			b = b[descEnd:]
-		}
-	}
-	return "", fmt.Errorf("no GNU build-id note")
 }
