@@ -91,6 +91,20 @@ func (p *fakeProc) Regs(tid int) (unwind.Regs, error) {
 	return p.regs[tid], nil
 }
 
+func (p *fakeProc) Batch(f func() error) error { return f() }
+
+func (p *fakeProc) AllRegs() (map[int]unwind.Regs, error) {
+	all := map[int]unwind.Regs{}
+	for _, tid := range p.tids {
+		r, err := p.Regs(tid)
+		if err != nil {
+			return nil, err
+		}
+		all[tid] = r
+	}
+	return all, nil
+}
+
 func (p *fakeProc) Call(stub, fn uint64, args ...uint64) (uint64, error) {
 	if !p.stopped {
 		return 0, errors.New("fake: call while running")

@@ -20,24 +20,26 @@ func (s *session) allocate(jobs []*job) error {
 			holes = reserve(holes, j.cands[0], j.lay.totalMemSz)
 		}
 	}
-	if err := s.stop(); err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if err := s.mapRegion(j); err != nil {
+	return s.held(func() error {
+		if err := s.stop(); err != nil {
 			return err
 		}
-		if err := s.resolveIFuncs(j); err != nil {
-			return err
+		for _, j := range jobs {
+			if err := s.mapRegion(j); err != nil {
+				return err
+			}
+			if err := s.resolveIFuncs(j); err != nil {
+				return err
+			}
+			if j.lay.codeSize == j.lay.totalMemSz {
+				continue // mapped r-x already
+			}
+			if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
+				return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
+			}
 		}
-		if j.lay.codeSize == j.lay.totalMemSz {
-			continue // mapped r-x already
-		}
-		if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
-			return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
-		}
-	}
-	return s.resume()
+		return s.resume()
+	})
 }
 
 // regionProt is the protection a region is mapped with: r-x at once when

@@ -166,19 +166,37 @@ func (s *session) patch(h Host, jobs []*job) error {
 		return s.finish(s.rollback(jobs, err))
 	}
 	mods := s.modules()
-	if err := s.commit(jobs, mods); err != nil {
+	var detached error
+	err := s.held(func() error {
+		if err := s.commit(jobs, mods); err != nil {
+			return err
+		}
+		detached = s.detach()
+		return nil
+	})
+	if err != nil {
 		return s.finish(s.rollback(jobs, err))
 	}
-	return s.detach()
+	return detached
 }
 
-// commit is the second stop: safety check, then the jumps.
+// write is one jump to put in place.
+type write struct {
+	j    *job
+	info int
+	b    []byte
+}
+
+// commit is the second stop: safety check, then the jumps, all computed
+// before the stop.
 func (s *session) commit(jobs []*job, mods moduleSet) error {
 	var ranges []protRange
+	var writes []write
 	for _, j := range jobs {
-		for _, in := range j.infos {
+		for i, in := range j.infos {
 			if !in.IsNew() {
 				ranges = append(ranges, protRange{in.Daddr, in.Daddr + uint64(in.Dlen), j.funcName(in)})
+				writes = append(writes, write{j, i, hunk(in)})
 			}
 		}
 	}
@@ -188,17 +206,16 @@ func (s *session) commit(jobs []*job, mods moduleSet) error {
 	if err := s.waitSafe(ranges, mods); err != nil {
 		return err
 	}
-	for _, j := range jobs {
-		for i, in := range j.infos {
-			if in.IsNew() {
-				continue
-			}
-			if err := writeFull(s.t, in.Daddr, hunk(in)); err != nil {
-				return fmt.Errorf("%s: write jump at %#x: %w", j.obj.Name, in.Daddr, err)
-			}
-			j.written = append(j.written, i)
-			s.opt.Debugf("%s hunk %#x+%d -> %#x+%d", j.obj.Name, in.Daddr, in.Dlen, in.Saddr, in.Slen)
+	for _, w := range writes {
+		in := w.j.infos[w.info]
+		if err := writeFull(s.t, in.Daddr, w.b); err != nil {
+			return fmt.Errorf("%s: write jump at %#x: %w", w.j.obj.Name, in.Daddr, err)
 		}
+		w.j.written = append(w.j.written, w.info)
+	}
+	for _, w := range writes {
+		in := w.j.infos[w.info]
+		s.opt.Debugf("%s hunk %#x+%d -> %#x+%d", w.j.obj.Name, in.Daddr, in.Dlen, in.Saddr, in.Slen)
 	}
 	return nil
 }

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"maps"
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -185,41 +189,43 @@ func (s *session) runBusy(hits []busy, left time.Duration) error {
 	return s.stop()
 }
 
-// checkWorkers is how many threads are checked at once: register reads
-// queue up on the tracer goroutine instead of each waiting for a wake-up,
-// which shortens the stop for processes with many threads.
-const checkWorkers = 4
+// serialCheck is the most threads checked on the calling goroutine alone:
+// waking other OS threads for a few stacks costs more than it saves.
+const serialCheck = 8
 
+// checkThreads reads the registers of every thread in one request and
+// unwinds the stacks on GOMAXPROCS goroutines: the threads are stopped,
+// so the CPUs are ours.
 func (s *session) checkThreads(ranges []protRange, ms moduleSet) ([]busy, error) {
-	tids := s.t.Tids()
+	all, err := s.t.AllRegs()
+	if err != nil {
+		return nil, fmt.Errorf("pid %d: registers: %w", s.pid, err)
+	}
+	tids := slices.Sorted(maps.Keys(all))
 	results := make([]busy, len(tids))
 	found := make([]bool, len(tids))
-	errs := make([]error, len(tids))
-	var wg sync.WaitGroup
-	next := make(chan int, len(tids))
-	for i := range tids {
-		next <- i
+	check := func(i int) {
+		results[i], found[i] = s.checkThread(all[tids[i]], ranges, ms)
+		results[i].tid = tids[i]
 	}
-	close(next)
-	for w := 0; w < min(checkWorkers, len(tids)); w++ {
-		wg.Go(func() {
-			for i := range next {
-				regs, err := s.t.Regs(tids[i])
-				if err != nil {
-					errs[i] = fmt.Errorf("pid %d: regs of thread %d: %w", s.pid, tids[i], err)
-					continue
+	if len(tids) <= serialCheck {
+		for i := range tids {
+			check(i)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(tids)) {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(tids); i = int(next.Add(1) - 1) {
+					check(i)
 				}
-				results[i], found[i] = s.checkThread(regs, ranges, ms)
-				results[i].tid = tids[i]
-			}
-		})
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	var hits []busy
 	for i := range tids {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
 		if found[i] {
 			hits = append(hits, results[i])
 		}
@@ -230,6 +236,9 @@ func (s *session) checkThreads(ranges []protRange, ms moduleSet) ([]busy, error)
 // checkThread unwinds one stack with CFI, then scans the stack's live words
 // for return addresses where CFI runs out.
 func (s *session) checkThread(regs unwind.Regs, ranges []protRange, ms moduleSet) (busy, bool) {
+	if s.quickClear(regs, ranges, ms) {
+		return busy{}, false
+	}
 	pcs, complete, _ := unwind.Unwind(regs, ms.mods, s.t, maxFrames)
 	if len(pcs) == 0 {
 		pcs = []uint64{regs.PC}

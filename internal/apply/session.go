@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -58,6 +59,16 @@ type session struct {
 	stopped bool
 	since   time.Time
 	frozen  time.Duration
+}
+
+// held runs f, which stops the target, on the tracer thread with the
+// garbage collector off: everything between the stop and the resume then
+// runs without hand-overs between threads or GC pauses, which the target
+// would see as frozen time.
+func (s *session) held(f func() error) error {
+	old := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(old)
+	return s.t.Batch(f)
 }
 
 func (s *session) stop() error {

@@ -32,9 +32,14 @@ type Target interface {
 	Resume() error
 	Detach() error
 	Regs(tid int) (unwind.Regs, error)
+	// AllRegs returns the registers of every thread (all stopped).
+	AllRegs() (map[int]unwind.Regs, error)
 	Syscall(stub, nr uint64, args ...uint64) (uint64, error)
 	Call(stub, fn uint64, args ...uint64) (uint64, error)
 	RunUntil(targets map[int]uint64, timeout time.Duration) (map[int]bool, error)
+	// Batch runs f with the target's requests served directly (ptrace:
+	// on its tracer thread).
+	Batch(f func() error) error
 }
 
 // Linux x86_64 syscall numbers and flags (asm/unistd_64.h, asm-generic/mman*.h).

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -85,8 +84,32 @@ func (t *ptraceTarget) Regs(tid int) (unwind.Regs, error) {
 	if err != nil {
 		return unwind.Regs{}, err
 	}
+	return UnwindRegs(r), nil
+}
+
+// AllRegs returns the registers of every thread in one request.
+func (t *ptraceTarget) AllRegs() (map[int]unwind.Regs, error) {
+	return AllRegs(t.Process)
+}
+
+// AllRegs reads the registers of every stopped thread of p in one request
+// to its tracer thread.
+func AllRegs(p *ptrace.Process) (map[int]unwind.Regs, error) {
+	all, err := p.RegsAll()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]unwind.Regs, len(all))
+	for tid, r := range all {
+		out[tid] = UnwindRegs(r)
+	}
+	return out, nil
+}
+
+// UnwindRegs picks from r the registers the unwinder needs.
+func UnwindRegs(r *unix.PtraceRegs) unwind.Regs {
 	return unwind.Regs{PC: r.Rip, SP: r.Rsp, BP: r.Rbp, BX: r.Rbx,
-		R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15}, nil
+		R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15}
 }
 
 var tableCache sync.Map // "dev:inode" → *unwind.Table
@@ -110,49 +133,3 @@ func LoadTables(pid int, o *Object) (*unwind.Table, error) {
 	tableCache.Store(key, t)
 	return t, nil
 }
-
-// settleTimeout bounds the wait for the leader to finish a system call.
-const settleTimeout = 500 * time.Millisecond
-
-// Syscall runs a remote system call after settle.
-func (t *ptraceTarget) Syscall(stub, nr uint64, args ...uint64) (uint64, error) {
-	if err := t.settle(); err != nil {
-		return 0, err
-	}
-	return t.Process.Syscall(stub, nr, args...)
-}
-
-// Call runs a remote function call after settle.
-func (t *ptraceTarget) Call(stub, fn uint64, args ...uint64) (uint64, error) {
-	if err := t.settle(); err != nil {
-		return 0, err
-	}
-	return t.Process.Call(stub, fn, args...)
-}
-
-// settle lets the leader, which runs remote code, finish a system call it
-// is stopped inside (a PTRACE_EVENT_CLONE stop of pthread_create: orig_rax
-// is the call, rax still -ENOSYS). Running a stub there would let the
-// kernel overwrite our rax with the call's result on the way out, and
-// restoring the registers afterwards would make clone() fail in the
-// program although the thread exists. A breakpoint at its return address
-// stops it right after the call.
-func (t *ptraceTarget) settle() error {
-	r, err := t.Process.Regs(t.Pid())
-	if err != nil {
-		return nil // no leader: ptrace picks another thread
-	}
-	if int64(r.Orig_rax) < 0 || int64(r.Rax) != negENOSYS {
-		return nil
-	}
-	reached, err := t.Process.RunUntil(map[int]uint64{t.Pid(): r.Rip}, settleTimeout)
-	if err != nil {
-		return err
-	}
-	if !reached[t.Pid()] {
-		return fmt.Errorf("pid %d: leader did not leave system call %d", t.Pid(), r.Orig_rax)
-	}
-	return nil
-}
-
-const negENOSYS = -int64(unix.ENOSYS)

@@ -184,21 +184,23 @@ func (s *session) unpatch(us []*undoing) error {
 		ranges = append(ranges, protRange{u.a.Start, u.a.CodeEnd, "patch " + u.a.ID()})
 	}
 	mods := s.modules()
-	if err := s.stop(); err != nil {
-		return s.finish(err)
-	}
-	if err := s.waitSafe(ranges, mods); err != nil {
-		return s.finish(err)
-	}
-	if err := s.verifyJumps(us); err != nil {
-		return s.finish(err)
-	}
-	for _, u := range us {
-		if err := s.restore(u); err != nil {
+	return s.held(func() error {
+		if err := s.stop(); err != nil {
 			return s.finish(err)
 		}
-	}
-	return s.detach()
+		if err := s.waitSafe(ranges, mods); err != nil {
+			return s.finish(err)
+		}
+		if err := s.verifyJumps(us); err != nil {
+			return s.finish(err)
+		}
+		for _, u := range us {
+			if err := s.restore(u); err != nil {
+				return s.finish(err)
+			}
+		}
+		return s.detach()
+	})
 }
 
 // verifyJumps checks, before writing anything, that each function still

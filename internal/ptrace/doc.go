@@ -16,4 +16,18 @@
 // else) are told apart from our own PTRACE_INTERRUPT stops (ptrace(2),
 // "Group-stop"). PTRACE_O_TRACECLONE makes the kernel attach threads created
 // later.
+//
+// The time the target spends stopped is kept short: the tracer thread runs
+// at nice -20 so that waking a tracee does not preempt it, Stop interrupts
+// every thread before it waits for any and collects the stops with
+// wait4(-1, __WNOTHREAD) polled with sched_yield before it sleeps, Resume
+// and Detach go in stop order, and Batch runs a caller's whole sequence
+// (Stop, RegsAll, writes, remote calls, Detach) on the tracer thread.
+// SeizeStopped interrupts each thread as soon as it is seized, on a tracer
+// thread Prestart readied, for processes caught right after an exec.
+//
+// Remote code runs on a thread whose stop is on its way back to user space;
+// a thread stopped inside a system call (a PTRACE_EVENT_CLONE stop) first
+// finishes it (PTRACE_SYSCALL to its syscall-exit-stop), so that neither
+// the remote call's result nor the interrupted call's is lost.
 package ptrace

@@ -33,12 +33,18 @@ const (
 // mapping). Registers and the bytes at stub are restored. A result in
 // [-4095, -1] is returned as a unix.Errno error.
 func (p *Process) Syscall(stub uint64, nr uint64, args ...uint64) (uint64, error) {
+	return p.syscallOn(0, stub, nr, args...)
+}
+
+// syscallOn is Syscall on thread tid, or on a thread stubThread picks
+// when tid is 0.
+func (p *Process) syscallOn(tid int, stub uint64, nr uint64, args ...uint64) (uint64, error) {
 	if len(args) > 6 {
 		return 0, p.errorf(fmt.Sprintf("syscall %d", nr), 0, stub, fmt.Errorf("%d arguments, at most 6", len(args)))
 	}
 	a := make([]uint64, 6)
 	copy(a, args)
-	ret, err := p.runStub(fmt.Sprintf("syscall %d", nr), stub, syscallStub, func(r *unix.PtraceRegs) {
+	ret, err := p.runStub(tid, fmt.Sprintf("syscall %d", nr), stub, syscallStub, func(r *unix.PtraceRegs) {
 		r.Rax = nr
 		r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
 	})
@@ -62,7 +68,7 @@ func (p *Process) Call(stub uint64, fn uint64, args ...uint64) (uint64, error) {
 	}
 	a := make([]uint64, 6)
 	copy(a, args)
-	return p.runStub(op, stub, callStub, func(r *unix.PtraceRegs) {
+	return p.runStub(0, op, stub, callStub, func(r *unix.PtraceRegs) {
 		r.Rax = fn
 		r.Rdi, r.Rsi, r.Rdx, r.Rcx, r.R8, r.R9 = a[0], a[1], a[2], a[3], a[4], a[5]
 		r.Rsp = (r.Rsp - redZone) &^ 15
@@ -71,10 +77,10 @@ func (p *Process) Call(stub uint64, fn uint64, args ...uint64) (uint64, error) {
 
 // runStub writes code at stub, runs it on one stopped thread from stub to
 // its final int3 and returns rax. Must not be called via p.do.
-func (p *Process) runStub(op string, stub uint64, code []byte, setup func(*unix.PtraceRegs)) (uint64, error) {
+func (p *Process) runStub(tid int, op string, stub uint64, code []byte, setup func(*unix.PtraceRegs)) (uint64, error) {
 	var ret uint64
 	var err error
-	if e := p.do(func() { ret, err = p.runStubLocked(stub, code, setup) }); e != nil {
+	if e := p.do(func() { ret, err = p.runStubLocked(tid, stub, code, setup) }); e != nil {
 		return 0, e
 	}
 	if err != nil {
@@ -84,8 +90,8 @@ func (p *Process) runStub(op string, stub uint64, code []byte, setup func(*unix.
 }
 
 // Must be called via p.do.
-func (p *Process) runStubLocked(stub uint64, code []byte, setup func(*unix.PtraceRegs)) (ret uint64, err error) {
-	t, err := p.stubThread()
+func (p *Process) runStubLocked(tid int, stub uint64, code []byte, setup func(*unix.PtraceRegs)) (ret uint64, err error) {
+	t, err := p.stubThread(tid)
 	if err != nil {
 		return 0, err
 	}
@@ -108,8 +114,13 @@ func (p *Process) runStubLocked(stub uint64, code []byte, setup func(*unix.Ptrac
 	}()
 	r := saved
 	setup(&r)
-	// orig_rax -1: not in a syscall, so the kernel does not restart one
-	// over our registers (arch/x86/kernel/signal.c).
+	// orig_rax -1: not in a syscall, so on the way out of this stop the
+	// kernel restarts nothing over our registers
+	// (arch_do_signal_or_restart). The saved registers go back while the
+	// thread sits in the int3's signal-delivery-stop, inside get_signal:
+	// when it resumes, the kernel sees the interrupted call's orig_rax and
+	// -ERESTART* in rax as before and restarts it (nanosleep through
+	// restart_syscall) or returns its result, as it would untraced.
 	r.Rip, r.Orig_rax = stub, ^uint64(0)
 	return p.execStub(t, &r, stub+uint64(len(code))-1)
 }
@@ -155,24 +166,113 @@ func (p *Process) dropFaults(t *thread, from int) unix.Signal {
 	return first
 }
 
-// stubThread picks the thread remote code runs on: the leader if it can.
-// Must be called via p.do.
-func (p *Process) stubThread() (*thread, error) {
+// stubThread picks the thread remote code runs on (tid, when not 0, is
+// the caller's choice): one whose stop is on its way back to user space
+// (an interrupt, signal or group stop, all in the kernel's get_signal), so
+// that its registers are the ones it will resume with, the leader first.
+// A thread stopped inside a system call (a PTRACE_EVENT_CLONE stop of
+// pthread_create) is only used when there is no other, after leaveSyscall:
+// the kernel would store the call's result into rax over the stub's, and
+// restoring the registers afterwards would make the call fail in the
+// program. Must be called via p.do.
+func (p *Process) stubThread(tid int) (*thread, error) {
 	if p.running {
 		return nil, p.errorf("run stub", 0, 0, errRunning)
-	}
-	if t, err := p.stoppedThread(p.pid); err == nil {
-		return t, nil
-	}
-	for _, tid := range p.tidsLocked() {
-		if t, err := p.stoppedThread(tid); err == nil {
-			return t, nil
-		}
 	}
 	if p.exited {
 		return nil, p.errorf("run stub", 0, 0, ErrProcessExited)
 	}
-	return nil, p.errorf("run stub", 0, 0, errRunning)
+	if tid != 0 {
+		t, err := p.stoppedThread(tid)
+		if err != nil {
+			return nil, p.errorf("run stub", tid, 0, err)
+		}
+		return t, p.leaveSyscall(t)
+	}
+	best := p.pickStub()
+	if best == nil {
+		return nil, p.errorf("run stub", 0, 0, errRunning)
+	}
+	return best, p.leaveSyscall(best)
+}
+
+// pickStub returns the stopped thread of the lowest stubRank, the leader
+// if it is one of them. Must be called via p.do.
+func (p *Process) pickStub() *thread {
+	best := p.threads[p.pid]
+	if best != nil && !best.stopped {
+		best = nil
+	}
+	for _, t := range p.threads {
+		if t.stopped && (best == nil || stubRank(t) < stubRank(best)) {
+			best = t
+		}
+	}
+	return best
+}
+
+// stubRank orders the candidates for remote code, best first: a plain
+// stop, a group-stop (it has to be listened to again), a stop inside a
+// system call (it has to finish the call first).
+func stubRank(t *thread) int {
+	switch {
+	case t.inSyscall:
+		return 2
+	case t.group:
+		return 1
+	}
+	return 0
+}
+
+// leaveSyscall lets a thread stopped inside a system call finish it and
+// stop at its syscall-exit-stop (PTRACE_SYSCALL): rax then holds the
+// call's result and the kernel changes no register on the way out, and a
+// restart (-ERESTARTSYS...) is still decided from orig_rax and rax when
+// the thread resumes. A call that blocks is interrupted after
+// stubTimeout; it then exits with a restart code. Threads born meanwhile
+// stay in their first stop. Must be called via p.do.
+func (p *Process) leaveSyscall(t *thread) error {
+	for range maxLeaveStops {
+		if !t.inSyscall {
+			return nil
+		}
+		if err := ptraceRaw(unix.PTRACE_SYSCALL, t.tid, 0, 0); err != nil {
+			return p.errorf("leave syscall", t.tid, 0, err)
+		}
+		t.stopped, p.settled = false, false
+		if err := p.waitThread(t, time.Now().Add(stubTimeout)); err != nil {
+			return err
+		}
+	}
+	return p.errorf("leave syscall", t.tid, 0, fmt.Errorf("still inside a system call after %d stops", maxLeaveStops))
+}
+
+// maxLeaveStops bounds the event stops a thread may report inside one
+// system call (a clone, then a vfork-done...).
+const maxLeaveStops = 4
+
+// waitThread waits for t to stop, recording signals; others stay as they
+// are. After deadline it interrupts t once more. Must be called via p.do.
+func (p *Process) waitThread(t *thread, deadline time.Time) error {
+	b := newBackoff()
+	interrupted := false
+	for !t.stopped {
+		p.collectStops()
+		if p.exited || p.threads[t.tid] == nil {
+			return p.errorf("run stub", t.tid, 0, ErrProcessExited)
+		}
+		switch {
+		case t.stopped:
+		case time.Now().After(deadline) && interrupted:
+			return p.errorf("run stub", t.tid, 0, fmt.Errorf("thread did not stop: %w", ErrTimeout))
+		case time.Now().After(deadline):
+			interrupt(t.tid)
+			interrupted, deadline = true, time.Now().Add(stopTimeout)
+		default:
+			b.pause(p)
+		}
+	}
+	return nil
 }
 
 // patchLocked writes b at addr and returns a function that puts the old

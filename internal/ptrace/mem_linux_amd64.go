@@ -86,6 +86,38 @@ func (p *Process) Regs(tid int) (*unix.PtraceRegs, error) {
 	return &r, nil
 }
 
+// RegsAll returns the registers of every thread in one request to the
+// tracer thread; every thread must be stopped.
+func (p *Process) RegsAll() (map[int]*unix.PtraceRegs, error) {
+	var all map[int]*unix.PtraceRegs
+	var err error
+	if e := p.do(func() { all, err = p.regsAllLocked() }); e != nil {
+		return nil, e
+	}
+	return all, err
+}
+
+// Must be called via p.do.
+func (p *Process) regsAllLocked() (map[int]*unix.PtraceRegs, error) {
+	if p.exited {
+		return nil, p.errorf("get registers", 0, 0, ErrProcessExited)
+	}
+	regs := make([]unix.PtraceRegs, len(p.threads))
+	all := make(map[int]*unix.PtraceRegs, len(p.threads))
+	i := 0
+	for tid, t := range p.threads {
+		if !t.stopped {
+			return nil, p.errorf("get registers", tid, 0, errRunning)
+		}
+		if err := unix.PtraceGetRegs(tid, &regs[i]); err != nil {
+			return nil, p.errorf("get registers", tid, 0, err)
+		}
+		all[tid] = &regs[i]
+		i++
+	}
+	return all, nil
+}
+
 // SetRegs sets the registers of thread tid, which must be stopped.
 func (p *Process) SetRegs(tid int, r *unix.PtraceRegs) error {
 	var err error

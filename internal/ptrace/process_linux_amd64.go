@@ -4,8 +4,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,58 +33,70 @@ type Process struct {
 	done chan struct{} // closed when the tracer goroutine has ended
 	mem  *os.File      // /proc/pid/mem, O_RDWR
 
+	// batching is set while Batch runs a function on the tracer goroutine:
+	// do then runs requests made on the tracer thread directly.
+	batching atomic.Bool
+
 	// Owned by the tracer goroutine.
 	tracerTid int // our tracer thread: what TracerPid shows for our tracees
+	taskDir   int // /proc/pid/task, opened once for knowsAll (-1: not open)
 	threads   map[int]*thread
 	running   bool // threads run; the loop handles their events
+	settled   bool // every thread stopped and none ran since: Stop has nothing to do
 	exited    bool
 	detached  bool
+	seq       uint64 // counts the stops observed, to resume in stop order
 	sigchld   chan os.Signal
 }
 
 // thread is one traced thread as the tracer last saw it.
 type thread struct {
-	tid     int
-	stopped bool          // in a ptrace-stop we collected with wait4
-	event   bool          // that stop is a PTRACE_EVENT stop: a signal cannot be injected from it
-	group   bool          // in group-stop (stopped by SIGSTOP & co. from outside)
-	pending []unix.Signal // signals that arrived while we held the thread, to re-deliver
+	tid       int
+	stopped   bool          // in a ptrace-stop we collected with wait4
+	event     bool          // that stop is not a signal-delivery-stop: a signal cannot be injected from it
+	inSyscall bool          // that stop is inside a system call (PTRACE_EVENT_CLONE...): see leaveSyscall
+	group     bool          // in group-stop (stopped by SIGSTOP & co. from outside)
+	seq       uint64        // when it stopped (Process.seq)
+	pending   []unix.Signal // signals that arrived while we held the thread, to re-deliver
 }
 
 // Seize attaches to every thread of pid with PTRACE_SEIZE and
 // PTRACE_O_TRACECLONE, listing /proc/pid/task again until no new thread
 // appears. The threads keep running. On error nothing stays attached.
-func Seize(pid int) (*Process, error) {
-	p := &Process{
+func Seize(pid int) (*Process, error) { return start(pid, false) }
+
+// SeizeStopped is Seize, except that each thread is interrupted right
+// after it is seized, the leader first, and all are stopped on return: a
+// process that has just executed a new program is held as early as
+// possible. It runs on a tracer goroutine started by Prestart when there
+// is one.
+func SeizeStopped(pid int) (*Process, error) { return start(pid, true) }
+
+func newProcess(pid int) *Process {
+	return &Process{
 		pid:     pid,
 		reqs:    make(chan func()),
 		done:    make(chan struct{}),
 		threads: map[int]*thread{},
-		sigchld: make(chan os.Signal, 1),
+		taskDir: -1,
 	}
-	started := make(chan error)
-	go p.loop(started)
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
-// loop is the tracer goroutine.
-func (p *Process) loop(started chan<- error) {
-	// Never unlocked: when this goroutine returns its thread exits, which
-	// detaches whatever the kernel still has attached to it.
-	runtime.LockOSThread()
+// loop is the tracer goroutine, on its locked OS thread (runTracer).
+func (p *Process) loop(req startReq) {
 	defer close(p.done)
-	p.tracerTid = unix.Gettid()
-	signal.Notify(p.sigchld, unix.SIGCHLD)
 	defer signal.Stop(p.sigchld)
-	if err := p.attach(); err != nil {
-		started <- err
+	var err error
+	if req.stopped {
+		err = p.attachStopped()
+	} else {
+		err = p.attach(false)
+		p.running = err == nil
+	}
+	req.started <- err
+	if err != nil {
 		return
 	}
-	p.running = true
-	started <- nil
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for !p.detached {
@@ -105,6 +117,15 @@ func (p *Process) loop(started chan<- error) {
 
 // do runs f on the tracer goroutine and waits for it.
 func (p *Process) do(f func()) error {
+	if p.batching.Load() && unix.Gettid() == p.tracerTid {
+		// Called from Batch's function: we are the tracer goroutine (it
+		// is locked to that thread, which runs nothing else).
+		if p.detached {
+			return ErrDetached
+		}
+		f()
+		return nil
+	}
 	finished := make(chan struct{})
 	select {
 	case p.reqs <- func() { defer close(finished); f() }:
@@ -113,6 +134,25 @@ func (p *Process) do(f func()) error {
 	}
 	<-finished
 	return nil
+}
+
+// Batch runs f on the tracer goroutine; the methods of p that f calls run
+// there directly instead of each being a request to it (a request costs a
+// hand-over between two OS threads, tens of µs). A sequence such as Stop,
+// RegsAll, writes and Detach then runs without those waits while the
+// target is stopped. f may hand memory reads (ReadAt) to other
+// goroutines, but must not wait for one that calls any other method of p:
+// the tracer goroutine is busy with f.
+func (p *Process) Batch(f func() error) error {
+	var err error
+	if e := p.do(func() {
+		p.batching.Store(true)
+		defer p.batching.Store(false)
+		err = f()
+	}); e != nil {
+		return e
+	}
+	return err
 }
 
 // Pid returns the process id of the target.

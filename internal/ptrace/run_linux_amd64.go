@@ -9,6 +9,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// run is one runLocked: the threads let go towards their breakpoints.
+type run struct {
+	targets  map[int]uint64
+	bps      map[uint64]bool
+	active   map[int]bool // continued, not back yet
+	reached  map[int]bool
+	stopping bool // deadline passed: stragglers were interrupted
+}
+
 // runLocked continues the threads in targets and waits until each stops on
 // one of the int3 breakpoints in bps (already written) or the deadline
 // passes; then it interrupts the stragglers. A thread that stops on a
@@ -18,59 +27,65 @@ import (
 // thread, including any born meanwhile, is stopped.
 // Must be called via p.do.
 func (p *Process) runLocked(targets map[int]uint64, bps map[uint64]bool, deadline time.Time) (map[int]bool, error) {
-	reached := map[int]bool{}
-	active := map[int]bool{}
+	r := &run{targets: targets, bps: bps, active: map[int]bool{}, reached: map[int]bool{}}
 	for tid := range targets {
-		reached[tid] = false
-		if unix.PtraceCont(tid, 0) == nil {
-			p.threads[tid].stopped = false
-			active[tid] = true
+		r.reached[tid] = false
+		if t := p.threads[tid]; t != nil && p.cont(t, 0) == nil {
+			r.active[tid] = true
 		}
 	}
-	stopping := false
-	for len(active) > 0 {
-		for _, tid := range p.tidsLocked() {
-			if t := p.threads[tid]; t != nil && active[tid] && p.step(t, targets[tid], bps, stopping, reached) {
-				delete(active, tid)
+	b := newBackoff()
+	for len(r.active) > 0 {
+		for {
+			t, kind, sig, ok := p.next()
+			if !ok {
+				break
 			}
+			p.step(r, t, kind, sig)
 		}
-		for tid := range active {
+		for tid := range r.active {
 			if p.threads[tid] == nil { // gone
-				delete(active, tid)
+				delete(r.active, tid)
 			}
 		}
 		switch {
 		case p.exited:
-			return reached, p.errorf("run", 0, 0, ErrProcessExited)
-		case len(active) == 0:
-		case time.Now().After(deadline) && stopping:
-			return reached, p.errorf("run", 0, 0, fmt.Errorf("threads %v did not stop: %w", slices.Sorted(maps.Keys(active)), ErrTimeout))
+			return r.reached, p.errorf("run", 0, 0, ErrProcessExited)
+		case len(r.active) == 0:
+		case time.Now().After(deadline) && r.stopping:
+			return r.reached, p.errorf("run", 0, 0, fmt.Errorf("threads %v did not stop: %w", slices.Sorted(maps.Keys(r.active)), ErrTimeout))
 		case time.Now().After(deadline):
-			stopping, deadline = true, time.Now().Add(stopTimeout)
-			for tid := range active {
-				unix.PtraceInterrupt(tid)
+			r.stopping, deadline = true, time.Now().Add(stopTimeout)
+			for tid := range r.active {
+				interrupt(tid)
 			}
 		default:
-			p.sleepChild(pollSleep)
+			b.pause(p)
 		}
 	}
 	// Threads born meanwhile start in a trap: collect those stops.
-	return reached, p.waitStopped(time.Now().Add(stopTimeout))
+	return r.reached, p.waitStopped(time.Now().Add(stopTimeout))
 }
 
-// step polls one running thread and reports whether it is done: stopped on
-// a breakpoint, or (when stopping) stopped at all. Other stops are recorded
-// and the thread continued. Must be called via p.do.
-func (p *Process) step(t *thread, target uint64, bps map[uint64]bool, stopping bool, reached map[int]bool) bool {
-	kind, sig := p.poll(t)
-	switch kind {
-	case stopNone, stopGone:
-		return false
+// step handles one stop seen during a run. An active thread is done when
+// it stopped on a breakpoint, or (when stopping) stopped at all; other
+// stops of it are recorded and the thread continued. Other threads (born
+// meanwhile) stay stopped. Must be called via p.do.
+func (p *Process) step(r *run, t *thread, kind stopKind, sig unix.Signal) {
+	if kind == stopNone || kind == stopGone {
+		return
+	}
+	if !r.active[t.tid] {
+		if kind == stopSignal {
+			t.record(sig)
+		}
+		return
 	}
 	if kind == stopSignal && sig == unix.SIGTRAP {
-		if addr, ok := p.atBreakpoint(t, bps); ok {
-			reached[t.tid] = addr == target
-			return true
+		if addr, ok := p.atBreakpoint(t, r.bps); ok {
+			r.reached[t.tid] = addr == r.targets[t.tid]
+			delete(r.active, t.tid)
+			return
 		}
 	}
 	if kind == stopSignal {
@@ -78,16 +93,15 @@ func (p *Process) step(t *thread, target uint64, bps map[uint64]bool, stopping b
 		if isFault(sig) {
 			// Continuing would fault again at once; the thread stays at the
 			// fault, which is delivered when the process resumes.
-			return true
+			delete(r.active, t.tid)
+			return
 		}
 	}
-	if stopping {
-		return true
+	if r.stopping {
+		delete(r.active, t.tid)
+		return
 	}
-	if unix.PtraceCont(t.tid, 0) == nil {
-		t.stopped = false
-	}
-	return false
+	p.cont(t, 0)
 }
 
 // atBreakpoint checks whether t trapped on one of bps and if so moves its

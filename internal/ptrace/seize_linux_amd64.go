@@ -24,13 +24,32 @@ const maxExitingPolls = 50
 
 // attach seizes every thread and opens /proc/pid/mem; on error it leaves
 // nothing attached. Must be called via p.do.
-func (p *Process) attach() error {
+func (p *Process) attach(stop bool) error {
 	if p.pid <= 0 {
 		return p.errorf("seize", 0, 0, fmt.Errorf("invalid pid: %w", unix.ESRCH))
 	}
-	err := p.seizeAll()
+	err := p.seizeAll(stop)
 	if err == nil {
 		err = p.openMem()
+	}
+	if err != nil {
+		p.detachLocked()
+	}
+	return err
+}
+
+// attachStopped seizes the leader and interrupts it at once, then every
+// other thread the same way, and waits until all are stopped; on error it
+// leaves nothing attached. Must be called via p.do.
+func (p *Process) attachStopped() error {
+	if p.pid > 0 && seize(p.pid) == nil {
+		interrupt(p.pid)
+		p.threads[p.pid] = &thread{tid: p.pid}
+	}
+	err := p.attach(true)
+	if err == nil {
+		p.running = false
+		err = p.waitAll(time.Now().Add(stopTimeout))
 	}
 	if err != nil {
 		p.detachLocked()
@@ -55,8 +74,9 @@ func (p *Process) openMem() error {
 }
 
 // seizeAll seizes the threads of /proc/pid/task until a listing brings no
-// new one. Must be called via p.do.
-func (p *Process) seizeAll() error {
+// new one, interrupting each at once if stop is set. Must be called via
+// p.do.
+func (p *Process) seizeAll(stop bool) error {
 	for range maxSeizeRounds {
 		tids, err := procfs.Tasks(p.pid)
 		if err != nil {
@@ -75,6 +95,9 @@ func (p *Process) seizeAll() error {
 				return err
 			}
 			if ok {
+				if stop {
+					interrupt(tid)
+				}
 				p.threads[tid] = &thread{tid: tid}
 				added++
 			}

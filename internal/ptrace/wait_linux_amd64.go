@@ -2,6 +2,7 @@ package ptrace
 
 import (
 	"errors"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,12 +12,31 @@ import (
 type stopKind int
 
 const (
-	stopNone   stopKind = iota // nothing to report yet
-	stopGone                   // the thread exited or was killed
-	stopSignal                 // signal-delivery-stop: sig is about to be delivered
-	stopEvent                  // PTRACE_EVENT_STOP after PTRACE_INTERRUPT, or a new thread's first stop
-	stopGroup                  // group-stop: sig (SIGSTOP...) stopped the whole process
-	stopClone                  // PTRACE_EVENT_CLONE: the thread created a new, auto-attached thread
+	stopNone    stopKind = iota // nothing to report yet
+	stopGone                    // the thread exited or was killed
+	stopSignal                  // signal-delivery-stop: sig is about to be delivered
+	stopEvent                   // PTRACE_EVENT_STOP after PTRACE_INTERRUPT, or a new thread's first stop
+	stopGroup                   // group-stop: sig (SIGSTOP...) stopped the whole process
+	stopClone                   // PTRACE_EVENT_CLONE: the thread created a new, auto-attached thread
+	stopSyscall                 // syscall-exit-stop after PTRACE_SYSCALL (PTRACE_O_TRACESYSGOOD)
+	stopInside                  // another PTRACE_EVENT_* stop, inside a system call
+)
+
+const (
+	// _WNOTHREAD limits wait4 to the children and tracees of the calling
+	// thread (linux/wait.h __WNOTHREAD): our tracer thread has no children
+	// but its tracees, so wait4(-1) sees only this Process's threads.
+	_WNOTHREAD = 0x20000000
+	// seizeOptions: TRACESYSGOOD marks syscall-stops (SIGTRAP|0x80) so that
+	// leaveSyscall tells them from a real SIGTRAP.
+	seizeOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACESYSGOOD
+	// spinTime is how long a wait polls with sched_yield before it sleeps:
+	// a thread stops within microseconds of PTRACE_INTERRUPT once it gets a
+	// CPU, and waking from a sleep costs more than the stop itself.
+	spinTime = 2 * time.Millisecond
+	// firstSleep is the first sleep after spinTime; sleeps double up to
+	// pollSleep.
+	firstSleep = 50 * time.Microsecond
 )
 
 // maxPending bounds the signals recorded for one stopped thread; the
@@ -31,8 +51,9 @@ func (t *thread) record(sig unix.Signal) {
 	}
 }
 
-// maxEventsPerPump bounds the events handled for one thread in one pump.
-const maxEventsPerPump = 64
+// maxEventsPerPump bounds the events handled in one pump so that a thread
+// that keeps trapping cannot starve the requests.
+const maxEventsPerPump = 4096
 
 func ptraceRaw(req, tid int, addr, data uintptr) error {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
@@ -43,7 +64,7 @@ func ptraceRaw(req, tid int, addr, data uintptr) error {
 }
 
 func seize(tid int) error {
-	return ptraceRaw(unix.PTRACE_SEIZE, tid, 0, unix.PTRACE_O_TRACECLONE)
+	return ptraceRaw(unix.PTRACE_SEIZE, tid, 0, seizeOptions)
 }
 
 func listen(tid int) error { return ptraceRaw(unix.PTRACE_LISTEN, tid, 0, 0) }
@@ -51,6 +72,10 @@ func listen(tid int) error { return ptraceRaw(unix.PTRACE_LISTEN, tid, 0, 0) }
 func detach(tid int, sig unix.Signal) error {
 	return ptraceRaw(unix.PTRACE_DETACH, tid, 0, uintptr(sig))
 }
+
+func interrupt(tid int) error { return ptraceRaw(unix.PTRACE_INTERRUPT, tid, 0, 0) }
+
+func schedYield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
 func isStopSignal(sig unix.Signal) bool {
 	switch sig {
@@ -60,23 +85,32 @@ func isStopSignal(sig unix.Signal) bool {
 	return false
 }
 
-// poll collects one pending state change of t without blocking.
-// Must be called via p.do.
-func (p *Process) poll(t *thread) (stopKind, unix.Signal) {
+// next collects one pending state change of any of our threads without
+// blocking; ok is false when there is none. A thread we do not know yet
+// is one born from a clone event not collected yet: the kernel attached
+// it to us. Must be called via p.do.
+func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
 	var ws unix.WaitStatus
 	for {
-		wpid, err := unix.Wait4(t.tid, &ws, unix.WALL|unix.WNOHANG, nil)
+		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
-		if err != nil { // ECHILD: no longer ours, so gone
-			p.drop(t)
-			return stopGone, 0
+		if errors.Is(err, unix.ECHILD) && len(p.threads) > 0 {
+			// Nothing is traced any more: every thread is gone.
+			p.exited = true
+			clear(p.threads)
 		}
-		if wpid != t.tid {
-			return stopNone, 0
+		if err != nil || wpid <= 0 {
+			return nil, stopNone, 0, false
 		}
-		return p.observe(t, ws)
+		t = p.threads[wpid]
+		if t == nil {
+			t = &thread{tid: wpid}
+			p.threads[wpid] = t
+		}
+		kind, sig = p.observe(t, ws)
+		return t, kind, sig, true
 	}
 }
 
@@ -89,30 +123,34 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 	if !ws.Stopped() {
 		return stopNone, 0
 	}
-	t.stopped = true
+	p.seq++
+	t.stopped, t.seq = true, p.seq
+	t.event, t.inSyscall = true, false
 	sig := ws.StopSignal()
 	switch event := int(ws>>16) & 0xff; event {
 	case 0:
+		if sig == unix.SIGTRAP|0x80 {
+			return stopSyscall, 0
+		}
 		t.event = false
 		return stopSignal, sig
+	case unix.PTRACE_EVENT_STOP:
+		t.group = isStopSignal(sig)
+		if t.group {
+			return stopGroup, sig
+		}
+		return stopEvent, sig
 	case unix.PTRACE_EVENT_CLONE:
-		t.event = true
+		t.inSyscall = true
 		if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil {
 			if _, ok := p.threads[int(msg)]; !ok {
 				p.threads[int(msg)] = &thread{tid: int(msg)}
 			}
 		}
 		return stopClone, sig
-	case unix.PTRACE_EVENT_STOP:
-		t.event = true
-		t.group = isStopSignal(sig)
-		if t.group {
-			return stopGroup, sig
-		}
-		return stopEvent, sig
 	default:
-		t.event = true
-		return stopEvent, sig
+		t.inSyscall = true
+		return stopInside, sig
 	}
 }
 
@@ -127,40 +165,61 @@ func (p *Process) drop(t *thread) {
 	}
 }
 
+// cont continues a stopped thread with sig. Errors are ESRCH (killed
+// meanwhile): the next wait sees its exit. Must be called via p.do.
+func (p *Process) cont(t *thread, sig unix.Signal) error {
+	t.stopped = false
+	p.settled = false
+	return unix.PtraceCont(t.tid, int(sig))
+}
+
 // pump handles the events of a running target so that it runs as if
 // untraced: signals are passed on, new threads and the threads that created
 // them continue, group-stops stay stopped (PTRACE_LISTEN).
 // Must be called via p.do.
 func (p *Process) pump() {
-	for _, tid := range p.tidsLocked() {
-		t := p.threads[tid]
-		if t == nil || t.stopped {
-			continue
+	for range maxEventsPerPump {
+		t, kind, sig, ok := p.next()
+		if !ok {
+			return
 		}
-		// Bounded so that a thread that keeps trapping cannot starve the
-		// requests; the next pump goes on where this one stopped.
-		for range maxEventsPerPump {
-			kind, sig := p.poll(t)
-			if kind == stopNone || kind == stopGone {
-				break
-			}
-			p.passOn(t, kind, sig)
-		}
+		p.passOn(t, kind, sig)
 	}
 }
 
 // passOn lets a thread go on after an event while the target runs.
 // Must be called via p.do.
 func (p *Process) passOn(t *thread, kind stopKind, sig unix.Signal) {
-	// Errors are ESRCH (killed meanwhile): the thread is then not in a stop
-	// we can use either, and the next poll sees its exit.
 	switch kind {
+	case stopNone, stopGone:
 	case stopGroup:
 		listen(t.tid)
+		t.stopped = false
 	case stopSignal:
-		unix.PtraceCont(t.tid, int(sig))
+		p.cont(t, sig)
 	default:
-		unix.PtraceCont(t.tid, 0)
+		p.cont(t, 0)
 	}
-	t.stopped = false
+}
+
+// backoff paces a wait loop: sched_yield while spinTime lasts (the
+// threads we wait for may need our CPU to get to their stop), then sleeps
+// for SIGCHLD growing from firstSleep to pollSleep.
+type backoff struct {
+	spinUntil time.Time
+	sleep     time.Duration
+}
+
+func newBackoff() backoff {
+	return backoff{spinUntil: time.Now().Add(spinTime), sleep: firstSleep}
+}
+
+// pause waits a little. Must be called via p.do.
+func (b *backoff) pause(p *Process) {
+	if time.Now().Before(b.spinUntil) {
+		schedYield()
+		return
+	}
+	p.sleepChild(b.sleep)
+	b.sleep = min(2*b.sleep, pollSleep)
 }

@@ -21,6 +21,10 @@ type EntryPatcher interface {
 	PatchAtEntry(ctx context.Context, pid int, storage string, out io.Writer) (reached bool, err error)
 }
 
+// prestarter is an EntryPatcher that can get ready for the next process
+// ahead of time (startup.Patcher starts a tracer thread).
+type prestarter interface{ Prestart() }
+
 // EventSource delivers process events (a *watch.Watcher).
 type EventSource interface {
 	Next() (watch.Event, error)
@@ -30,6 +34,9 @@ type EventSource interface {
 // storage, until ctx is done or events fails. Each exec is handled in its
 // own goroutine, so a slow patch does not delay the next process.
 func (s *Server) Watch(ctx context.Context, events EventSource, p EntryPatcher) error {
+	if ps, ok := p.(prestarter); ok {
+		ps.Prestart()
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {

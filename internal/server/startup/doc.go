@@ -5,8 +5,10 @@
 // directory while the process stays stopped there, through the same
 // internal/apply code as libcare-ctl.
 //
-// The process is kept in a ptrace-stop throughout, which its parent does
-// not see: no SIGSTOP, so a shell's job control is not disturbed.
+// The process is seized and interrupted at once (ptrace.SeizeStopped, on a
+// tracer thread started ahead by Prestart) and kept in a ptrace-stop
+// throughout, which its parent does not see: no SIGSTOP, so a shell's job
+// control is not disturbed.
 package startup
 
 import "time"

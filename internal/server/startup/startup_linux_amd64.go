@@ -19,7 +19,7 @@ const _AT_ENTRY = 9
 // was not (it ran past it before the seize), it is patched where it was
 // stopped, like libcare-ctl would. Output lines are those of libcare-ctl.
 func (pt Patcher) PatchAtEntry(_ context.Context, pid int, storage string, out io.Writer) (reached bool, err error) {
-	p, err := ptrace.Seize(pid)
+	p, err := ptrace.SeizeStopped(pid)
 	if err != nil {
 		return false, err
 	}
@@ -28,14 +28,15 @@ func (pt Patcher) PatchAtEntry(_ context.Context, pid int, storage string, out i
 			err = derr
 		}
 	}()
-	if err := p.Stop(); err != nil {
-		return false, err
-	}
 	if reached, err = runToEntry(p); err != nil {
 		return false, err
 	}
 	return reached, pt.patch(p, storage, out)
 }
+
+// Prestart readies a tracer thread for the next PatchAtEntry, which then
+// starts another: a process is seized without waiting for a thread.
+func (Patcher) Prestart() { ptrace.Prestart() }
 
 // runToEntry runs the stopped process to AT_ENTRY.
 func runToEntry(p *ptrace.Process) (bool, error) {
@@ -121,6 +122,7 @@ func (t heldTarget) Regs(tid int) (unwind.Regs, error) {
 	if err != nil {
 		return unwind.Regs{}, err
 	}
-	return unwind.Regs{PC: r.Rip, SP: r.Rsp, BP: r.Rbp, BX: r.Rbx,
-		R12: r.R12, R13: r.R13, R14: r.R14, R15: r.R15}, nil
+	return apply.UnwindRegs(r), nil
 }
+
+func (t heldTarget) AllRegs() (map[int]unwind.Regs, error) { return apply.AllRegs(t.Process) }
