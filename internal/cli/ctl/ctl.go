@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strconv"
@@ -155,10 +154,18 @@ func deferSignals() (interrupted func() bool, stop func()) {
 // errInterrupted ends a run over several processes after a signal.
 var errInterrupted = errors.New("interrupted")
 
-// vanished reports whether err says the process went away, which `-p
-// all` passes over silently.
-func vanished(err error) bool {
-	return errors.Is(err, apply.ErrNoProcess) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, ptrace.ErrProcessExited)
+// vanished reports whether the failure on pid came from the process going
+// away (an exiting process fails at any step: ESRCH, empty maps, no
+// /proc entry), which `-p all` passes over silently.
+func vanished(pid int, err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, apply.ErrNoProcess) || errors.Is(err, ptrace.ErrProcessExited) || errors.Is(err, syscall.ESRCH) {
+		return true
+	}
+	st, serr := procfs.ReadStatus(pid)
+	return serr != nil || st.State == "Z" || st.State == "X"
 }
 
 func (o *Options) logf(level int) func(string, ...any) {

@@ -43,9 +43,6 @@ func RunPatch(opts *PatchOptions) error {
 		return err
 	}
 	src, err := apply.OpenSource(opts.Path)
-	if err != nil && all && vanished(err) {
-		return nil
-	}
 	if err != nil {
 		opts.errorf("%v", err)
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
@@ -73,7 +70,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
-	if err != nil && all && vanished(err) {
+	if err != nil && all && vanished(pid, err) {
 		return nil
 	}
 	if err != nil {

@@ -72,7 +72,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 		info("PID '%d' process unpatch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
 	switch {
-	case (errors.Is(err, apply.ErrNoPatch) || vanished(err)) && all:
+	case (errors.Is(err, apply.ErrNoPatch) || vanished(pid, err)) && all:
 		return nil
 	case err != nil:
 		opts.errorf("%v", err)
