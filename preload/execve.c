@@ -9,9 +9,11 @@
  * FNM_PATHNAME when KP_EXECVE_PATTERN_PATHNAME is set; every path when
  * unset) the calling thread connects to the server socket LIBCARE_CTL_UNIX
  * (default /run/libcare/libcare.sock, "@name" for an abstract socket),
- * sends "execve\0<tid>\0\0" and waits for a 4-byte answer. Upstream then
- * executes int3 for a server that traces it; this helper does so only when
- * it is traced, so it never kills the program with SIGTRAP.
+ * sends "execve\0<tid>\0golibcare\0\0" and waits for a 4-byte answer. The
+ * extra argument tells our server this helper from upstream's, which sends
+ * "execve\0<tid>\0\0" (upstream's server reads only the tid). Upstream
+ * then executes int3 for a server that traces it; this helper does so only
+ * when it is traced, so it never kills the program with SIGTRAP.
  *
  * The connection survives the execve as LIBCARE_EXECVE_FD. ld.so maps every
  * library of the new program, then runs this helper's constructor (it stays
@@ -39,6 +41,7 @@
 
 #define DEFAULT_SOCKET "/run/libcare/libcare.sock"
 #define FD_ENV "LIBCARE_EXECVE_FD"
+#define MARKER "golibcare" /* our server keeps the connection across the exec */
 #define TIMEOUT_MS 10000 /* a stuck server must not hang programs forever */
 
 extern char **environ;
@@ -137,7 +140,7 @@ static int handshake(const char *path)
 	fd = connect_server();
 	if (fd < 0)
 		return -1;
-	n = snprintf(msg, sizeof(msg), "execve%c%ld%c", '\0', (long)syscall(SYS_gettid), '\0');
+	n = snprintf(msg, sizeof(msg), "execve%c%ld%c" MARKER "%c", '\0', (long)syscall(SYS_gettid), '\0', '\0');
 	msg[n++] = '\0';
 	if (write(fd, msg, n) != n || read_full(fd, reply, sizeof(reply)) < 0) {
 		close(fd);

@@ -87,9 +87,12 @@ func (p *Process) loop(req startReq) {
 	defer close(p.done)
 	defer signal.Stop(p.sigchld)
 	var err error
-	if req.stopped {
+	switch {
+	case req.attach != nil:
+		err = req.attach(p)
+	case req.stopped:
 		err = p.attachStopped()
-	} else {
+	default:
 		err = p.attach(false)
 		p.running = err == nil
 	}

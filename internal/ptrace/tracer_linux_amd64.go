@@ -22,6 +22,9 @@ const maxSpares = 1
 type startReq struct {
 	p       *Process
 	stopped bool // SeizeStopped
+	// attach, when set, takes the place of the seize (CatchExec); it
+	// leaves the process stopped.
+	attach  func(*Process) error
 	started chan error
 }
 

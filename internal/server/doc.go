@@ -18,7 +18,9 @@
 //	                               a patch in storage; idempotent
 //	storage DIR                    change the storage directory
 //	startup PID                    answer 4 zero bytes, then patch PID
-//	execve TID                     the preload helper's handshake (execve.go)
+//	execve TID [golibcare]         the preload helper's handshake: with the marker our helper
+//	                               (preload/execve.c), without it upstream's execve.so, traced
+//	                               through its int3 and the exec (execve.go)
 //	stop                           stop serving
 //
 // Storage (facts §7.2) holds <BuildID>.kpatch files or

@@ -16,19 +16,38 @@ import (
 // constructor within milliseconds of the execve.
 const execReadyTimeout = 5 * time.Second
 
-// execve serves the preload helper (preload/execve.c, facts §8.13). The
-// helper sends "execve TID" from the thread about to call execve and waits
-// for 4 bytes. It then executes the program with the connection left open
-// (LIBCARE_EXECVE_FD); the helper's constructor in the new image, which ld.so
-// runs after mapping every DT_NEEDED library and before the program's entry
-// point, sends one byte and blocks until the connection closes. Patching in
-// between makes the program run patched code from its first instruction,
-// without ptrace tricks around the exec itself.
+// helperMarker is the argument our preload helper adds to its request
+// ("execve TID golibcare"): LibcarePlus's helper sends no third argument,
+// and its server reads only the second.
+const helperMarker = "golibcare"
+
+// execve serves an execve request. One from LibcarePlus's own helper (no
+// marker) goes to execveUpstream; one from ours keeps the handshake below.
 func (s *Server) execve(ctx context.Context, out io.Writer, c net.Conn, args []string) {
+	ours := len(args) == 3 && args[2] == helperMarker
+	if ours {
+		args = args[:2]
+	}
 	tid, ok := pidCommand(out, args, "execve TID")
 	if !ok {
 		return
 	}
+	if !ours {
+		s.execveUpstream(c, tid)
+		return
+	}
+	s.execveOurs(ctx, out, c, tid)
+}
+
+// execveOurs serves our preload helper (preload/execve.c, facts §8.13). The
+// helper sends "execve TID golibcare" from the thread about to call execve
+// and waits for 4 bytes. It then executes the program with the connection
+// left open (LIBCARE_EXECVE_FD); the helper's constructor in the new image,
+// which ld.so runs after mapping every DT_NEEDED library and before the
+// program's entry point, sends one byte and blocks until the connection
+// closes. Patching in between makes the program run patched code from its
+// first instruction, without ptrace tricks around the exec itself.
+func (s *Server) execveOurs(ctx context.Context, out io.Writer, c net.Conn, tid int) {
 	pid := tgid(tid) // execve makes the caller the thread-group leader
 	unlock := s.locks.lockPid(pid)
 	defer unlock()

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 // waitTimeout bounds every wait in these tests.
@@ -168,5 +170,7 @@ func TestMain(m *testing.M) {
 	if helperMain() {
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testutil.CleanupTools() // BuildManualPatch's tools (execve_upstream tests)
+	os.Exit(code)
 }

@@ -86,7 +86,7 @@ func TestPreloadHandshake(t *testing.T) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(waitTimeout))
-	want := "execve\x00" + strconv.Itoa(pid) + "\x00\x00"
+	want := "execve\x00" + strconv.Itoa(pid) + "\x00golibcare\x00\x00"
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
 		t.Fatalf("request: got %q (%v), want %q", got, err, want)
