@@ -64,6 +64,8 @@ var goldenCases = []goldenCase{
 	{name: "cxx_unique", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"@gnu_unique_object", "_Z4worki.kpatch:"}},
 	{name: "cxx_cold", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"_Z5parsei.cold.kpatch:", ".LCOLDE1:\n\t.text\n.LHOTE1:\n\t.text\n_Z5parsei.Lfe:"}},
 	{name: "cxx_comdat", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"\t.section\t.text._Z5twicei,\"axG\",@progbits,_Z5twicei,comdat\n_Z5twicei.Lfe:"}},
+	{name: "redzone", cflags: []string{"-O0"}, opts: fgGOT, wantIn: []string{"\tleaq\t-128(%rsp), %rsp\n\tpushq\t%rbx\n\tmovq\tg@GOTPCREL(%rip), %rbx\n\tmovl\t%eax, (%rbx)\n\tpopq\t%rbx\n\tleaq\t128(%rsp), %rsp\n"}},
+	{name: "fpic_newvar", cflags: []string{"-O1", "-fPIC"}, opts: fg, wantIn: []string{"\tmovq\tadded.kpatch@GOTPCREL(%rip), %rdx\n"}},
 	{name: "refuse_var_changed", cflags: []string{"-O0"}, wantErr: "Variables limit (line "},
 	{name: "refuse_var_removed", cflags: []string{"-O0"}, wantErr: "Variable spare was removed or changed? Patch requires adoptation"},
 }

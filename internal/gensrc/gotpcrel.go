@@ -42,7 +42,9 @@ func operand(s []byte, pos int) (op []byte, next int) {
 
 // rewriteGOTPCREL routes a global rip-relative mov of new code through the
 // GOT so the patch may load anywhere (kpatch_gensrc.c str_do_gotpcrel,
-// facts §2.6). ok is false when s is left as it is.
+// facts §2.6). ok is false when s is left as it is. Stores save the
+// scratch register below the red zone (upstream pushes it into the red
+// zone and corrupts the locals of leaf functions).
 func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 	mov, p := asm.NextToken(s, 0)
 	if !bytes.HasPrefix(mov, []byte("mov")) || p < 0 || !bytes.Contains(s[p:], []byte("%rip")) {
@@ -69,13 +71,20 @@ func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 		if hasSuffixFold(dst, gotpcrelSuffix) || hasSuffixFold(dst, gottpoffSuffix) {
 			return nil, false
 		}
+		if bytes.Contains(src, []byte("sp")) {
+			// %rsp moves with the push below: leave the store as it is.
+			return nil, false
+		}
 		aux := "%rax"
 		if len(src) > 2 && src[0] == '%' && src[len(src)-2] == 'a' {
 			aux = "%rbx"
 		}
 		sym := string(dst[:len(dst)-len(ripSuffix)])
-		return []byte("\tpushq\t" + aux + "\n\tmovq\t" + sym + gotpcrelSuffix + ", " + aux +
-			"\n\tmov" + flavor + "\t" + string(src) + ", (" + aux + ")\n\tpopq\t" + aux), true
+		// Unlike upstream, step over the red zone first: a leaf function
+		// (any function at -O0) keeps its locals below %rsp, where a bare
+		// push would overwrite them. lea leaves the flags alone.
+		return []byte("\tleaq\t-128(%rsp), %rsp\n\tpushq\t" + aux + "\n\tmovq\t" + sym + gotpcrelSuffix + ", " + aux +
+			"\n\tmov" + flavor + "\t" + string(src) + ", (" + aux + ")\n\tpopq\t" + aux + "\n\tleaq\t128(%rsp), %rsp"), true
 	}
 	return nil, false
 }

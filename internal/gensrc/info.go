@@ -97,6 +97,12 @@ func (g *gen) writeFunc(b *blk) {
 	if g.opts.ForceGlobal || (b.pair != nil && b.pair.Global && !b.Global) {
 		g.printf("\t.globl\t%s\n", b.Name)
 	}
+	if g.opts.ForceGlobal && !b.Global && (b.pair == nil || !b.pair.Global) {
+		// Unlike upstream: a static function made global must stay
+		// non-preemptible, or the PC-relative references to it (its
+		// address taken) cannot be linked into a shared library.
+		g.printf("\t.hidden\t%s\n", b.Name)
+	}
 	g.writeBlock(b, 0)
 	b.handled = true
 	p := b.pair

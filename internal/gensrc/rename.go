@@ -1,6 +1,7 @@
 package gensrc
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/golibcare/golibcare/internal/asm"
@@ -39,8 +40,18 @@ func lookup(r renames, t []byte) (string, bool) {
 	if len(t) == 0 || noRename[t[0]] {
 		return "", false
 	}
-	d, ok := r[string(t)]
-	return d, ok
+	if d, ok := r[string(t)]; ok {
+		return d, true
+	}
+	// sym@GOTPCREL, sym@PLT, sym@tpoff: '@' is no token delimiter, but
+	// the symbol before it is renamed like a bare one (upstream misses
+	// these, so new variables of -fPIC code were left undefined).
+	if i := bytes.IndexByte(t, '@'); i > 0 && t[0] != '"' {
+		if d, ok := r[string(t[:i])]; ok {
+			return d + string(t[i:]), true
+		}
+	}
+	return "", false
 }
 
 // differ compares two statements token by token after renames

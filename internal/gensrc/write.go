@@ -159,7 +159,16 @@ func (g *gen) genBody(b *blk, flags int) {
 func (g *gen) genBlock(b *blk, flags int) {
 	g.changeSection(b.fs.f.SectionOf(b.Start), flagPush)
 	if g.opts.ForceGlobal && b.Type == asm.BlockFunc {
-		g.printf("\t.globl\t%s.kpatch\n", b.Name)
+		// The name the code is emitted under: NAME.kpatch for a changed
+		// function, NAME itself for a new one (upstream declared a
+		// NAME.kpatch that does not exist). Hidden, as the static
+		// originals (writeFunc): its address may be taken PC-relatively,
+		// also in a shared library.
+		name := b.Name
+		if d, ok := b.fs.ren[b.Name]; ok {
+			name = d
+		}
+		g.printf("\t.globl\t%s\n\t.hidden\t%s\n", name, name)
 	}
 	g.genBody(b, flags)
 	if b.Type == asm.BlockFunc {

@@ -106,6 +106,55 @@ func checkMovToLea(t *testing.T, b built, r result) {
 	}
 }
 
+// checkNewVarLea: the GOT load of a variable the patch defines (a new
+// global of a shared library) also becomes a lea.
+func checkNewVarLea(t *testing.T, b built, r result) {
+	wantLines(t, r.stdout, "changing mov to lea at 1")
+	f := mustELF(t, r.elf)
+	text, err := f.Section(".kpatch.text").Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, rel := range relocs(t, f, f.Section(".rela.kpatch.text")) {
+		switch elfutil.RelaType(rel) {
+		case elf.R_X86_64_GOTPCREL, elf.R_X86_64_GOTPCRELX, elf.R_X86_64_REX_GOTPCRELX:
+			n++
+			if got := text[rel.Off-2]; got != 0x8d {
+				t.Errorf("opcode before GOT relocation at %#x: got %#x, want 0x8d (lea)", rel.Off, got)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d GOTPCREL relocations, want 1", n)
+	}
+}
+
+// checkNoPLT: "call *f@GOTPCREL(%rip)" became "addr32 call f" and "jmp
+// *f@GOTPCREL(%rip)" became "jmp f; nop", both with PC32 relocations.
+func checkNoPLT(t *testing.T, b built, r result) {
+	f := mustELF(t, r.elf)
+	text, err := f.Section(".kpatch.text").Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rel := range relocs(t, f, f.Section(".rela.kpatch.text")) {
+		typ := elfutil.RelaType(rel)
+		switch {
+		case typ == elf.R_X86_64_PC32 && rel.Off >= 2 && text[rel.Off-2] == 0x67 && text[rel.Off-1] == 0xe8:
+			got = append(got, "call")
+		case typ == elf.R_X86_64_PC32 && rel.Off >= 1 && text[rel.Off-1] == 0xe9 && text[rel.Off+4] == 0x90:
+			got = append(got, "jmp")
+		default:
+			got = append(got, typ.String())
+		}
+	}
+	if strings.Join(got, " ") != "call jmp" {
+		t.Errorf("got relocated instructions %q, want [call jmp]", got)
+	}
+}
+
 func checkTPOFF32(t *testing.T, b built, r result) {
 	f := mustELF(t, r.elf)
 	var none, tpoff int

@@ -28,6 +28,12 @@ func RelFixup(orig, patch []byte, log Log) ([]byte, error) {
 		return nil, fmt.Errorf("patch: %w", err)
 	}
 	fx := &fixer{orig: o, patch: p, log: log}
+	if fx.shifts, err = fx.layoutFix(); err != nil {
+		return nil, fmt.Errorf("layout: %w", err)
+	}
+	if err := fx.checkOrigins(); err != nil {
+		return nil, err
+	}
 	for i := 1; i < len(p.f.Sections); i++ {
 		s := &p.f.Sections[i]
 		switch s.Type() {
@@ -46,6 +52,12 @@ type fixer struct {
 	orig, patch *object
 	log         Log
 	tls         []elf.Rela64 // TLS part of the original's .rela.dyn, loaded on first use
+	// shifts are the sections laid out differently in the patched binary
+	// (layout.go); origNames are the original's functions and objects;
+	// unmapped are the moved ones whose original offset is unknown.
+	shifts    map[string]shift
+	origNames map[symKey]bool
+	unmapped  map[symKey]bool
 }
 
 func (fx *fixer) section(rs *elfwrite.Section) error {
@@ -77,13 +89,24 @@ func (fx *fixer) section(rs *elfwrite.Section) error {
 }
 
 func (fx *fixer) one(r *elf.Rela64, sym elf.Sym64, target *elfwrite.Section) error {
+	if err := fx.checkMoved(r, sym); err != nil {
+		return err
+	}
 	switch elfutil.SymType(sym) {
 	case elf.STT_SECTION:
 		return nil
 	case elf.STT_TLS:
-		return fx.tlsReloc(r, sym)
+		return fx.tlsReloc(r, sym, target)
 	}
 	if fx.patch.ours(sym.Shndx) {
+		// Unlike the C tool: a new global variable of a shared library
+		// is preemptible, so ld kept the GOT load of -fPIC code; the GOT
+		// is not part of the patch, so load the address directly.
+		if isGOTPCREL(elfutil.RelaType(*r)) {
+			if err := fx.movToLea(r, target); err != nil {
+				return err
+			}
+		}
 		plt32ToPC32(r)
 		return nil
 	}
@@ -136,14 +159,31 @@ func (fx *fixer) toSectionSym(r *elf.Rela64, sym elf.Sym64) (string, error) {
 
 // movToLea: the patch is mapped within 2 GiB of the original, so a GOT load
 // of a symbol the original defines becomes a direct address computation.
+// Unlike the C tool, the indirect call and jump of -fno-plt code become
+// direct ones too, as ld's GOTPCRELX relaxation does (the C tool left
+// them reading the callee's first bytes as its address): a shared
+// library's own functions are preemptible, so ld kept them.
 func (fx *fixer) movToLea(r *elf.Rela64, target *elfwrite.Section) error {
 	off := r.Off - target.Header.Addr - 2
 	if r.Off < target.Header.Addr+2 || off >= uint64(len(target.Data)) {
 		return fmt.Errorf("GOTPCREL relocation at %#x outside section %q", r.Off, target.Name)
 	}
-	if target.Data[off] == opMov {
+	code := target.Data[off:]
+	switch {
+	case code[0] == opMov:
 		fx.log.infof("changing mov to lea at %x\n", off)
-		target.Data[off] = opLea
+		code[0] = opLea
+	case code[0] == 0xff && code[1] == 0x15: // call *x(%rip) → addr32 call x
+		fx.log.infof("changing indirect call to direct call at %x\n", off)
+		code[0], code[1] = 0x67, 0xe8
+		*r = elfutil.SetRela(*r, elfutil.RelaSym(*r), elf.R_X86_64_PC32)
+	case code[0] == 0xff && code[1] == 0x25 && len(code) >= 6: // jmp *x(%rip) → jmp x; nop
+		fx.log.infof("changing indirect jump to direct jump at %x\n", off)
+		code[0] = 0xe9
+		copy(code[1:5], []byte{0, 0, 0, 0})
+		code[5] = 0x90
+		r.Off--
+		*r = elfutil.SetRela(*r, elfutil.RelaSym(*r), elf.R_X86_64_PC32)
 	}
 	return nil
 }

@@ -7,21 +7,45 @@ import (
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/elfutil"
+	"github.com/golibcare/golibcare/internal/elfwrite"
 )
 
 // tlsReloc handles relocations against TLS symbols; only the initial-exec
 // and local-exec models can be patched (facts §3.2).
-func (fx *fixer) tlsReloc(r *elf.Rela64, sym elf.Sym64) error {
+func (fx *fixer) tlsReloc(r *elf.Rela64, sym elf.Sym64, target *elfwrite.Section) error {
 	switch t := elfutil.RelaType(*r); t {
 	case elf.R_X86_64_TPOFF32:
 		// The code already holds the TP offset; only check it did not move.
 		*r = elfutil.SetRela(*r, 0, elf.R_X86_64_NONE)
 		return fx.checkTLSOffset(sym)
 	case elf.R_X86_64_GOTTPOFF:
+		if relaxedIE(r.Off, target) {
+			// ld relaxed the initial-exec load of a variable of the
+			// executable itself to local-exec (mov $tpoff, %reg) and
+			// --emit-relocs kept the GOTTPOFF: the code holds the TP
+			// offset, as for TPOFF32. The C tool looked for a GOT slot
+			// that the original does not have either, and failed.
+			*r = elfutil.SetRela(*r, 0, elf.R_X86_64_NONE)
+			return fx.checkTLSOffset(sym)
+		}
 		return fx.gotTPOFF(r, sym)
 	default:
 		return fmt.Errorf("non-supported TLS model (%v)", t)
 	}
+}
+
+// relaxedIE reports whether the GOTTPOFF field at vaddr off belongs to an
+// instruction ld rewrote from "movq x@gottpoff(%rip), %reg" to "movq
+// $imm32, %reg" (REX.W c7 /0, register operand) or from "addq
+// x@gottpoff(%rip), %reg" to "addq $imm32, %reg" (REX.W 81 /0), as the
+// x86-64 TLS ABI's IE→LE relaxation does.
+func relaxedIE(off uint64, target *elfwrite.Section) bool {
+	if off < target.Header.Addr+3 || off-target.Header.Addr > uint64(len(target.Data)) {
+		return false
+	}
+	i := off - target.Header.Addr
+	rex, op, modrm := target.Data[i-3], target.Data[i-2], target.Data[i-1]
+	return rex&0xf8 == 0x48 && (op == 0xc7 || op == 0x81) && modrm&0xf8 == 0xc0
 }
 
 func (fx *fixer) checkTLSOffset(sym elf.Sym64) error {

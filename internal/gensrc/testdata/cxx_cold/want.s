@@ -100,6 +100,7 @@ _Z5parsei.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	_Z5parsei.kpatch
+	.hidden	_Z5parsei.kpatch
 .LCOLDB1.kpatch:
 	.section .kpatch.text,"ax",@progbits
 .LHOTB1.kpatch:

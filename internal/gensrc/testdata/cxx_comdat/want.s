@@ -1,6 +1,7 @@
 	.file	"orig.cc"
 #---------- func ---------
 	.globl	_Z5twicei
+	.hidden	_Z5twicei
 	.text
 	.section	.text._Z5twicei,"axG",@progbits,_Z5twicei,comdat
 	.p2align 4
@@ -19,6 +20,7 @@ _Z5twicei.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	_Z5twicei.kpatch
+	.hidden	_Z5twicei.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.p2align 4
 	.weak	_Z5twicei.kpatch

@@ -25,6 +25,7 @@ _Z4worki.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	_Z4worki.kpatch
+	.hidden	_Z4worki.kpatch
 	.p2align 4
 	.globl	_Z4worki.kpatch
 	.type	_Z4worki.kpatch, @function

@@ -21,6 +21,7 @@ compute.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	compute.kpatch
+	.hidden	compute.kpatch
 	.p2align 4
 	.globl	compute.kpatch
 	.type	compute.kpatch, @function
@@ -147,6 +148,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

@@ -22,6 +22,7 @@ compute.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	compute.kpatch
+	.hidden	compute.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.p2align 4
 	.globl	compute.kpatch
@@ -137,6 +138,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

@@ -32,6 +32,7 @@ print_hello.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	print_hello.kpatch
+	.hidden	print_hello.kpatch
 	.globl	print_hello.kpatch
 	.type	print_hello.kpatch, @function
 print_hello.kpatch:

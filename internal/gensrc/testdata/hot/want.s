@@ -19,6 +19,7 @@ hotfn.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	hotfn.kpatch
+	.hidden	hotfn.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.p2align 4
 	.globl	hotfn.kpatch
@@ -99,6 +100,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

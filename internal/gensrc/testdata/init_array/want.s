@@ -1,6 +1,7 @@
 	.file	"orig.c"
 #---------- func ---------
 	.globl	setup
+	.hidden	setup
 	.text
 	.section	.text.startup,"ax",@progbits
 	.p2align 4
@@ -21,6 +22,7 @@ setup.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	setup.kpatch
+	.hidden	setup.kpatch
 	.section .kpatch.text,"ax",@progbits
 	.p2align 4
 	.type	setup.kpatch, @function

@@ -60,6 +60,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

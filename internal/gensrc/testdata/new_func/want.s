@@ -37,6 +37,7 @@ report.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	report.kpatch
+	.hidden	report.kpatch
 	.globl	report.kpatch
 	.type	report.kpatch, @function
 report.kpatch:
@@ -111,7 +112,8 @@ main:
 	.size	main, .-main
 #---------- new func ---------
 	.pushsection .kpatch.text,"ax",@progbits
-	.globl	newly_added_function.kpatch
+	.globl	newly_added_function
+	.hidden	newly_added_function
 	.globl	newly_added_function
 	.type	newly_added_function, @function
 newly_added_function:

@@ -25,6 +25,7 @@ report.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	report.kpatch
+	.hidden	report.kpatch
 	.p2align 4
 	.globl	report.kpatch
 	.type	report.kpatch, @function
@@ -89,6 +90,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

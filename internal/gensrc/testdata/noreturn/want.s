@@ -9,6 +9,7 @@
 	.string	"fatal: %s\n"
 #---------- func ---------
 	.globl	die.constprop.0
+	.hidden	die.constprop.0
 	.text
 	.p2align 4
 	.type	die.constprop.0, @function
@@ -65,6 +66,7 @@ checked_div.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	checked_div.kpatch
+	.hidden	checked_div.kpatch
 	.p2align 4
 	.globl	checked_div.kpatch
 	.type	checked_div.kpatch, @function
@@ -157,6 +159,7 @@ main.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	main.kpatch
+	.hidden	main.kpatch
 	.p2align 4
 	.globl	main.kpatch
 	.type	main.kpatch, @function

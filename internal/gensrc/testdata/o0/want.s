@@ -13,6 +13,7 @@ total:
 	.comm	hits,4,4
 #---------- func ---------
 	.globl	square
+	.hidden	square
 	.text
 	.type	square, @function
 square:
@@ -67,6 +68,7 @@ compute.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	compute.kpatch
+	.hidden	compute.kpatch
 	.globl	compute.kpatch
 	.type	compute.kpatch, @function
 compute.kpatch:

@@ -20,6 +20,7 @@ compute.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	compute.kpatch
+	.hidden	compute.kpatch
 	.globl	compute.kpatch
 	.type	compute.kpatch, @function
 compute.kpatch:

@@ -28,6 +28,7 @@ next_id.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	next_id.kpatch
+	.hidden	next_id.kpatch
 	.globl	next_id.kpatch
 	.type	next_id.kpatch, @function
 next_id.kpatch:

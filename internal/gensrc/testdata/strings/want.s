@@ -32,6 +32,7 @@ first.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	first.kpatch
+	.hidden	first.kpatch
 	.globl	first.kpatch
 	.type	first.kpatch, @function
 first.kpatch:

@@ -215,6 +215,7 @@ dispatch.Lfe:
 #---------- kpatch begin ---------
 	.pushsection .kpatch.text,"ax",@progbits
 	.globl	dispatch.kpatch
+	.hidden	dispatch.kpatch
 .LCOLDB4.kpatch:
 	.section .kpatch.text,"ax",@progbits
 .LHOTB4.kpatch:

@@ -1,0 +1,17 @@
+/* -fPIC code (shared libraries) reaches a new global variable through the
+   GOT: the rename must cover "added@GOTPCREL", or the link fails with an
+   undefined reference to added. */
+#include <stdio.h>
+
+unsigned base = 5;
+
+unsigned get(unsigned n)
+{
+	return n * base;
+}
+
+int main(void)
+{
+	printf("%u\n", get(3));
+	return 0;
+}
