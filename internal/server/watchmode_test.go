@@ -101,7 +101,8 @@ func TestWatch(t *testing.T) {
 		pids[prog] = cmd.Process.Pid
 	}
 	want := map[int]bool{pids["patched"]: true, pids["uses"]: true}
-	for range want {
+	// Count first: ranging over want while deleting from it may stop early.
+	for n := len(want); n > 0; n-- {
 		select {
 		case p := <-got:
 			if !want[p.Pid] || p.Err != nil {
