@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
-	"encoding/hex"
+
 	"fmt"
 	"path/filepath"
 	"strings"
 
+	"github.com/golibcare/golibcare/internal/elfutil"
 	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/procfs"
 )
@@ -20,8 +21,7 @@ const (
 	maxPhnum = 128
 	// maxNoteSize bounds a PT_NOTE segment read while looking for the
 	// Build-ID (upstream reads only notes up to 128 bytes).
-	maxNoteSize      = 4096
-	_NT_GNU_BUILD_ID = 3 // elf.h
+	maxNoteSize = 4096
 )
 
 // Object is one ELF object mapped in the target (facts §8.3–8.4).
@@ -236,27 +236,9 @@ func (o *Object) readBuildID(mem Memory) string {
 		if err != nil {
 			continue
 		}
-		if id := findBuildIDNote(b); id != "" {
+		if id, ok := elfutil.NoteBuildID(b, p.Align); ok {
 			return id
 		}
-	}
-	return ""
-}
-
-func findBuildIDNote(b []byte) string {
-	for len(b) >= 12 {
-		namesz := uint64(binary.LittleEndian.Uint32(b))
-		descsz := uint64(binary.LittleEndian.Uint32(b[4:]))
-		typ := binary.LittleEndian.Uint32(b[8:])
-		nameEnd := 12 + (namesz+3)&^3
-		descEnd := nameEnd + (descsz+3)&^3
-		if descEnd > uint64(len(b)) || nameEnd+descsz > uint64(len(b)) {
-			return ""
-		}
-		if namesz == 4 && string(b[12:16]) == "GNU\x00" && typ == _NT_GNU_BUILD_ID {
-			return hex.EncodeToString(b[nameEnd : nameEnd+descsz])
-		}
-		b = b[descEnd:]
 	}
 	return ""
 }
