@@ -19,13 +19,9 @@ const (
 // stripped patch so the runtime can apply them next to the original binary
 // orig (facts §3.2). patch is modified in place and also returned.
 func RelFixup(orig, patch []byte, log Log) ([]byte, error) {
-	o, err := load(orig)
+	o, p, err := loadPair(orig, patch)
 	if err != nil {
-		return nil, fmt.Errorf("original: %w", err)
-	}
-	p, err := load(patch)
-	if err != nil {
-		return nil, fmt.Errorf("patch: %w", err)
+		return nil, err
 	}
 	fx := &fixer{orig: o, patch: p, log: log}
 	if fx.shifts, err = fx.layoutFix(); err != nil {

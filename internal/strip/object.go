@@ -23,6 +23,18 @@ type object struct {
 	dynsym symtab // last SHT_DYNSYM
 }
 
+// loadPair loads the original binary and the stripped patch that
+// --rel-fixup and --undo-link both take.
+func loadPair(orig, patch []byte) (o, p *object, err error) {
+	if o, err = load(orig); err != nil {
+		return nil, nil, fmt.Errorf("original: %w", err)
+	}
+	if p, err = load(patch); err != nil {
+		return nil, nil, fmt.Errorf("patch: %w", err)
+	}
+	return o, p, nil
+}
+
 func load(b []byte) (*object, error) {
 	f, err := elfwrite.Read(b)
 	if err != nil {

@@ -13,13 +13,9 @@ import (
 // relative to their sections and the sections placed at the original
 // binary's addresses (facts §3.4). patch is modified in place and returned.
 func UndoLink(orig, patch []byte, log Log) ([]byte, error) {
-	o, err := load(orig)
+	o, p, err := loadPair(orig, patch)
 	if err != nil {
-		return nil, fmt.Errorf("original: %w", err)
-	}
-	p, err := load(patch)
-	if err != nil {
-		return nil, fmt.Errorf("patch: %w", err)
+		return nil, err
 	}
 	if err := relocsToRelative(p.f); err != nil {
 		return nil, err

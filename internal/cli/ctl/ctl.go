@@ -151,6 +151,24 @@ func deferSignals() (interrupted func() bool, stop func()) {
 	return interrupted, stop
 }
 
+// eachPid runs one for every pid with SIGINT/SIGTERM/SIGHUP held, so no
+// process is left half changed; a held signal ends the run before the next
+// pid. It returns the last failure.
+func eachPid(pids []int, one func(pid int) error) error {
+	interrupted, stop := deferSignals()
+	defer stop()
+	var failed error
+	for _, pid := range pids {
+		if interrupted() {
+			return errInterrupted
+		}
+		if err := one(pid); err != nil {
+			failed = err
+		}
+	}
+	return failed
+}
+
 // errInterrupted ends a run over several processes after a signal.
 var errInterrupted = errors.New("interrupted")
 

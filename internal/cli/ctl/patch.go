@@ -48,18 +48,7 @@ func RunPatch(opts *PatchOptions) error {
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
 		return &reportedError{err}
 	}
-	interrupted, stop := deferSignals()
-	defer stop()
-	var failed error
-	for _, pid := range pids {
-		if interrupted() {
-			return errInterrupted
-		}
-		if err := opts.patchOne(pid, src, all); err != nil {
-			failed = err
-		}
-	}
-	return failed
+	return eachPid(pids, func(pid int) error { return opts.patchOne(pid, src, all) })
 }
 
 func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {

@@ -45,18 +45,7 @@ func RunUnpatch(opts *UnpatchOptions) error {
 	if err != nil {
 		return err
 	}
-	interrupted, stop := deferSignals()
-	defer stop()
-	var failed error
-	for _, pid := range pids {
-		if interrupted() {
-			return errInterrupted
-		}
-		if err := opts.unpatchOne(pid, all); err != nil {
-			failed = err
-		}
-	}
-	return failed
+	return eachPid(pids, func(pid int) error { return opts.unpatchOne(pid, all) })
 }
 
 func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
