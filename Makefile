@@ -4,7 +4,6 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib/libcare
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
-CC ?= gcc
 DESTDIR ?=
 GO ?= go
 TOOLS := $(notdir $(wildcard cmd/*))
