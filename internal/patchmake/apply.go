@@ -2,6 +2,7 @@ package patchmake
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,13 +12,18 @@ const MaxFuzz = 2
 
 // HunkError says which hunk of which file did not apply.
 type HunkError struct {
-	File string // the file's name in the diff
-	Hunk int    // 1-based
-	Line int    // the line the hunk header names
+	File   string // the file's name in the diff
+	Hunk   int    // 1-based
+	Line   int    // the line the hunk header names
+	Reason string // what is known of why ("different line endings"), or ""
 }
 
 func (e *HunkError) Error() string {
-	return fmt.Sprintf("hunk #%d of %s does not apply (at line %d)", e.Hunk, e.File, e.Line)
+	s := fmt.Sprintf("hunk #%d of %s does not apply (at line %d)", e.Hunk, e.File, e.Line)
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
 }
 
 // text is a file as lines without terminators; noEOL says the last line has
@@ -53,14 +59,22 @@ func (t text) bytes() []byte {
 // offset of the hunks before it), first with all its context, then dropping
 // up to MaxFuzz context lines at each end. Notes describe hunks that applied
 // with an offset or fuzz. name is used in messages only.
+//
+// A diff whose lines all end in CRLF applied to a file with LF lines has its
+// CRs dropped, as patch(1) does for a diff converted to CRLF; to a file
+// with CRLF lines it applies as it is (patch --binary: patch(1) without it
+// fails there with "different line endings").
 func ApplyHunks(name string, src []byte, hunks []Hunk) (out []byte, notes []string, err error) {
 	t := splitText(src)
+	if crlfHunks(hunks) && !t.crlf() {
+		hunks = dropCRs(hunks)
+	}
 	delta, lastOffset, floor := 0, 0, 0
 	for i, h := range hunks {
 		want := hunkBase(h) + delta
 		m, ok := locate(t.lines, h, want+lastOffset, floor)
 		if !ok {
-			return nil, notes, &HunkError{File: name, Hunk: i + 1, Line: h.OldStart}
+			return nil, notes, &HunkError{File: name, Hunk: i + 1, Line: h.OldStart, Reason: whyNot(t.lines, h, want+lastOffset, floor)}
 		}
 		lastOffset = m.start - want
 		if note := m.note(i+1, lastOffset); note != "" {
@@ -74,6 +88,71 @@ func ApplyHunks(name string, src []byte, hunks []Hunk) (out []byte, notes []stri
 		floor = m.pos + len(m.repl)
 	}
 	return t.bytes(), notes, nil
+}
+
+// crlf reports whether the text's lines end in CRLF (its first line does).
+func (t text) crlf() bool {
+	return len(t.lines) > 0 && strings.HasSuffix(t.lines[0], "\r")
+}
+
+// crlfHunks reports whether every line of the hunks ends in CR.
+func crlfHunks(hunks []Hunk) bool {
+	n := 0
+	for _, h := range hunks {
+		for _, l := range h.Lines {
+			if !strings.HasSuffix(l.Text, "\r") {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+func dropCRs(hunks []Hunk) []Hunk {
+	out := make([]Hunk, len(hunks))
+	for i, h := range hunks {
+		out[i] = h
+		out[i].Lines = make([]Line, len(h.Lines))
+		for j, l := range h.Lines {
+			out[i].Lines[j] = Line{Op: l.Op, Text: strings.TrimSuffix(l.Text, "\r")}
+		}
+	}
+	return out
+}
+
+// whyNot tells, for a hunk that does not apply, whether it would with the
+// line endings ignored, or reversed (a patch already applied).
+func whyNot(lines []string, h Hunk, want, floor int) string {
+	bare := make([]string, len(lines))
+	for i, l := range lines {
+		bare[i] = strings.TrimSuffix(l, "\r")
+	}
+	if _, ok := locate(bare, dropCRs([]Hunk{h})[0], want, floor); ok {
+		return "different line endings"
+	}
+	if slices.Equal(hunkOld(h), hunkNew(h)) {
+		return "" // reversed it is the same hunk
+	}
+	if _, ok := locate(lines, reverseHunk(h), want, floor); ok {
+		return "the reversed hunk applies: the patch seems already applied"
+	}
+	return ""
+}
+
+func reverseHunk(h Hunk) Hunk {
+	r := Hunk{OldStart: h.NewStart, OldLines: h.NewLines, NewStart: h.OldStart, NewLines: h.OldLines,
+		OldNoEOL: h.NewNoEOL, NewNoEOL: h.OldNoEOL, Lines: make([]Line, len(h.Lines))}
+	for i, l := range h.Lines {
+		switch l.Op {
+		case '+':
+			l.Op = '-'
+		case '-':
+			l.Op = '+'
+		}
+		r.Lines[i] = l
+	}
+	return r
 }
 
 // hunkBase is the 0-based index where the hunk's first old line should be;

@@ -18,7 +18,7 @@ const manifestName = "manifest.json"
 type savedFile struct {
 	Path    string      `json:"path"` // absolute
 	Existed bool        `json:"existed"`
-	Dir     bool        `json:"dir,omitempty"` // a directory the patches created
+	Dir     bool        `json:"dir,omitempty"` // a directory the patches created (Existed: removed)
 	Mode    fs.FileMode `json:"mode"`
 	Backup  string      `json:"backup,omitempty"` // file name inside the backup dir
 	data    []byte
@@ -143,6 +143,10 @@ func (s *Sources) Restore() error {
 
 func restoreOne(sf *savedFile) error {
 	switch {
+	case sf.Dir && sf.Existed:
+		if err := os.MkdirAll(sf.Path, sf.Mode); err != nil {
+			return fmt.Errorf("restore %s: %w", sf.Path, err)
+		}
 	case sf.Dir:
 		if err := os.RemoveAll(sf.Path); err != nil {
 			return fmt.Errorf("restore %s: %w", sf.Path, err)
@@ -190,4 +194,30 @@ func RecoverSources(backupDir string, log io.Writer) (int, error) {
 		fmt.Fprintf(log, "restored %s from an interrupted run\n", sf.Path)
 	}
 	return len(saved), os.RemoveAll(backupDir)
+}
+
+// RemoveEmptyDir removes dir when it is empty and records it, so Restore
+// makes it again; it reports whether dir was removed.
+func (s *Sources) RemoveEmptyDir(dir string) (bool, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() {
+		return false, nil
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) > 0 {
+		return false, nil
+	}
+	s.mu.Lock()
+	err = s.add(&savedFile{Path: dir, Dir: true, Existed: true, Mode: fi.Mode().Perm()})
+	s.mu.Unlock()
+	if err != nil {
+		return false, err
+	}
+	if err := os.Remove(dir); err != nil {
+		return false, fmt.Errorf("remove %s: %w", dir, err)
+	}
+	return true, nil
 }
