@@ -29,7 +29,7 @@ func TestDebianPatches(t *testing.T) {
 			}
 			var patches []*Patch
 			for _, e := range entries {
-				p, err := ReadPatchFile(e.Path, e.Strip)
+				p, err := ReadPatchFile(e.Path, e.PatchOpts)
 				if err != nil {
 					t.Errorf("parse: %v", err)
 					continue

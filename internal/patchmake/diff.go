@@ -106,9 +106,9 @@ func ParsePatch(data []byte) (p *Patch, err error) {
 	return p, nil
 }
 
-// ReadPatchFile reads and parses the diff in path with the given strip
-// level (StripDetect to choose).
-func ReadPatchFile(path string, strip int) (*Patch, error) {
+// ReadPatchFile reads and parses the diff in path, to be applied with the
+// options o.
+func ReadPatchFile(path string, o PatchOpts) (*Patch, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read patch: %w", err)
@@ -117,7 +117,10 @@ func ReadPatchFile(path string, strip int) (*Patch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p.Name, p.Strip = path, strip
+	p.Name, p.Strip = path, o.Strip
+	if o.Reverse {
+		p.Reverse()
+	}
 	return p, nil
 }
 

@@ -87,7 +87,7 @@ func TestLikePatch(t *testing.T) {
 			if !equalMaps(got, tt.want) {
 				t.Errorf("got tree %q, want %q", got, tt.want)
 			}
-			if patchErr() != nil {
+			if !havePatch(t) {
 				return
 			}
 			theirs := writeTree(t, tt.files)
@@ -272,10 +272,10 @@ func TestReadSeries(t *testing.T) {
 	}
 	pd := filepath.Join(dir, "patches")
 	want := []SeriesEntry{
-		{Path: filepath.Join(pd, "one.patch"), Strip: StripDetect},
-		{Path: filepath.Join(pd, "two.patch"), Strip: 0},
-		{Path: filepath.Join(pd, "three.patch"), Strip: 2, Reverse: true},
-		{Path: "/abs/four.patch", Strip: StripDetect},
+		{Path: filepath.Join(pd, "one.patch"), PatchOpts: DefaultPatchOpts},
+		{Path: filepath.Join(pd, "two.patch"), PatchOpts: PatchOpts{Strip: 0}},
+		{Path: filepath.Join(pd, "three.patch"), PatchOpts: PatchOpts{Strip: 2, Reverse: true}},
+		{Path: "/abs/four.patch", PatchOpts: DefaultPatchOpts},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries %+v, want %d", len(got), got, len(want))

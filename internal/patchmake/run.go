@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // DefaultID is the patch id used when -i is not given (design §2).
@@ -37,6 +38,10 @@ type Options struct {
 	Env        []string // environment (default os.Environ())
 	Stdout     io.Writer
 	Stderr     io.Writer
+
+	// PatchOpts holds, by Patches entry, its -pN and -R (from a quilt
+	// series line or -p); entries without are read with DefaultPatchOpts.
+	PatchOpts map[string]PatchOpts
 }
 
 func (o *Options) destDirVar() string {
@@ -162,17 +167,24 @@ func (r *run) prepare(ctx context.Context) ([]namedPatch, error) {
 		return r.prepareGit(ctx)
 	}
 	var out []namedPatch
+	var ps []*Patch
 	for _, name := range r.o.Patches {
-		b, err := os.ReadFile(r.patchPath(name))
-		if err != nil {
-			return nil, fmt.Errorf("read patch: %w", err)
+		opts, ok := r.o.PatchOpts[name]
+		if !ok {
+			opts = DefaultPatchOpts
 		}
-		p, err := ParsePatch(b)
+		p, err := ReadPatchFile(r.patchPath(name), opts)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, err
 		}
-		out = append(out, namedPatch{name: name, patch: p})
+		p.Name = name
+		out, ps = append(out, namedPatch{name: name, patch: p}), append(ps, p)
 	}
+	files, err := CheckSeries(r.srcDir(), ps) // a dry run: fail before any build
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(r.o.Stdout, "patch touches: %s\n", strings.Join(files, " "))
 	return out, nil
 }
 

@@ -10,11 +10,19 @@ import (
 	"strings"
 )
 
+// PatchOpts are the patch(1) options a patch is read with.
+type PatchOpts struct {
+	Strip   int  // -pN, or StripDetect
+	Reverse bool // -R
+}
+
+// DefaultPatchOpts detects the strip level and applies forwards.
+var DefaultPatchOpts = PatchOpts{Strip: StripDetect}
+
 // SeriesEntry is one patch of a quilt series: its file and options.
 type SeriesEntry struct {
-	Path    string // the patch file, joined to the series file's directory
-	Strip   int    // -pN, or StripDetect
-	Reverse bool   // -R
+	Path string // the patch file, joined to the series file's directory
+	PatchOpts
 }
 
 // maxSeriesLine bounds one line of a series file.
@@ -58,7 +66,7 @@ func parseSeriesLine(line string) (SeriesEntry, bool, error) {
 	if len(f) == 0 {
 		return SeriesEntry{}, false, nil
 	}
-	e := SeriesEntry{Path: f[0], Strip: StripDetect}
+	e := SeriesEntry{Path: f[0], PatchOpts: DefaultPatchOpts}
 	for i := 1; i < len(f); i++ {
 		switch opt := f[i]; {
 		case opt == "-R":
@@ -104,12 +112,9 @@ func FindSeries(dir string) string {
 func ReadSeriesPatches(entries []SeriesEntry) ([]*Patch, error) {
 	var out []*Patch
 	for _, e := range entries {
-		p, err := ReadPatchFile(e.Path, e.Strip)
+		p, err := ReadPatchFile(e.Path, e.PatchOpts)
 		if err != nil {
 			return nil, err
-		}
-		if e.Reverse {
-			p.Reverse()
 		}
 		out = append(out, p)
 	}

@@ -19,17 +19,24 @@ import (
 
 const usage = `usage: libcare-patch-make [-h|--help] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
 	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs=N] [-v] \
-	PATCH1 PATCH2 ...
+	[-p|--strip=N] [--series=SERIES] PATCH1 PATCH2 ...
        libcare-patch-make [options] --git A..B|B [REPO]
 
 Run from the directory that holds the project's makefile (./lpmakefile is
 used when present). Builds the original code into lpmake/, applies the
 patches, builds the patched code and writes patchroot/<BuildID>.kpatch for
-every binary that changed.`
+every binary that changed.
+
+A PATCH is a unified diff in any form GNU patch reads (diff -u, git diff,
+git format-patch mails, hg export, quilt patches, CRLF), or a quilt
+directory (DIR/series or DIR/patches/series) whose patches apply in order.
+The strip level is -p1 when the names fit, else the one level that fits.`
 
 // Options are the parsed command line.
 type Options struct {
 	pm.Options
+	series []string // --series files
+	strip  int      // -p
 }
 
 // UsageError is a command-line mistake: usage is printed, exit status 1.
@@ -82,6 +89,8 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "make -j N")
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show every command")
 	f.StringVar(&opts.GitRange, "git", "", "build the patch from a git range A..B (or B: its parent..B)")
+	f.StringArrayVar(&opts.series, "series", nil, "apply the patches of a quilt series file, in order, before PATCH...")
+	f.IntVarP(&opts.strip, "strip", "p", pm.StripDetect, "strip N leading path components from the file names of PATCH... (default: detect)")
 	return cmd
 }
 
@@ -96,17 +105,66 @@ func (o *Options) complete(args []string) error {
 		return &UsageError{Msg: "-j needs a positive number"}
 	case o.GitRange != "" && len(args) > 1:
 		return &UsageError{Msg: "--git takes at most one repository argument"}
-	case o.GitRange == "" && len(args) == 0:
+	case o.GitRange != "" && len(o.series) > 0:
+		return &UsageError{Msg: "--git and --series exclude each other"}
+	case o.GitRange == "" && len(args) == 0 && len(o.series) == 0:
 		return &UsageError{Msg: "no patch given"}
+	case o.strip < pm.StripDetect:
+		return &UsageError{Msg: "-p needs a number of components (0 or more)"}
 	}
 	if o.GitRange != "" {
 		if len(args) == 1 {
 			o.GitRepo = args[0]
 		}
-	} else {
-		o.Patches = args
+		return nil
+	}
+	return o.addPatches(args)
+}
+
+// addPatches lists the --series patches, then PATCH... with quilt
+// directories expanded, in the order they apply.
+func (o *Options) addPatches(args []string) error {
+	for _, s := range o.series {
+		if err := o.addSeries(s); err != nil {
+			return err
+		}
+	}
+	for _, a := range args {
+		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+			s := pm.FindSeries(a)
+			if s == "" {
+				return &UsageError{Msg: a + ": a directory without a quilt series file (series or patches/series)"}
+			}
+			if err := o.addSeries(s); err != nil {
+				return err
+			}
+			continue
+		}
+		o.add(a, pm.PatchOpts{Strip: o.strip})
 	}
 	return nil
+}
+
+func (o *Options) addSeries(path string) error {
+	entries, err := pm.ReadSeries(path)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		o.add(e.Path, e.PatchOpts)
+	}
+	return nil
+}
+
+// add appends one patch; options other than the default are kept by name.
+func (o *Options) add(name string, opts pm.PatchOpts) {
+	o.Patches = append(o.Patches, name)
+	if opts != pm.DefaultPatchOpts {
+		if o.PatchOpts == nil {
+			o.PatchOpts = map[string]pm.PatchOpts{}
+		}
+		o.PatchOpts[name] = opts
+	}
 }
 
 // Run runs libcare-patch-make from the current directory with the tools

@@ -3,6 +3,8 @@ package patchmake
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"syscall"
 	"testing"
@@ -11,6 +13,11 @@ import (
 )
 
 func TestFlags(t *testing.T) {
+	dir := t.TempDir()
+	series := filepath.Join(dir, "series")
+	writeFile(t, series, "one.patch\n# a comment\ntwo.patch -p0 -R\n")
+	quilt := t.TempDir()
+	writeFile(t, filepath.Join(quilt, "patches", "series"), "q.patch\n")
 	tests := []struct {
 		name    string
 		args    []string
@@ -34,6 +41,19 @@ func TestFlags(t *testing.T) {
 		{name: "update and clean", args: []string{"-u", "-c", "p"}, wantErr: "-u and -c exclude each other"},
 		{name: "git two repos", args: []string{"--git", "A..B", "r1", "r2"}, wantErr: "--git takes at most one repository argument"},
 		{name: "bad flag", args: []string{"-x", "p"}, wantErr: "unknown shorthand flag: 'x' in -x"},
+		{name: "strip level", args: []string{"-p", "0", "a.patch", "b.patch"},
+			want: pm.Options{Patches: []string{"a.patch", "b.patch"}, ID: "0001", DestDirVar: "DESTDIR",
+				PatchOpts: map[string]pm.PatchOpts{"a.patch": {Strip: 0}, "b.patch": {Strip: 0}}}},
+		{name: "series and a quilt directory", args: []string{"--series", series, "-p2", "last.patch", quilt},
+			want: pm.Options{Patches: []string{filepath.Join(dir, "one.patch"), filepath.Join(dir, "two.patch"), "last.patch",
+				filepath.Join(quilt, "patches", "q.patch")}, ID: "0001", DestDirVar: "DESTDIR",
+				PatchOpts: map[string]pm.PatchOpts{filepath.Join(dir, "two.patch"): {Strip: 0, Reverse: true}, "last.patch": {Strip: 2}}}},
+		{name: "series alone", args: []string{"--series=" + series},
+			want: pm.Options{Patches: []string{filepath.Join(dir, "one.patch"), filepath.Join(dir, "two.patch")}, ID: "0001", DestDirVar: "DESTDIR",
+				PatchOpts: map[string]pm.PatchOpts{filepath.Join(dir, "two.patch"): {Strip: 0, Reverse: true}}}},
+		{name: "directory without series", args: []string{dir + "/.."}, wantErr: dir + "/..: a directory without a quilt series file (series or patches/series)"},
+		{name: "git and series", args: []string{"--git", "HEAD", "--series", series}, wantErr: "--git and --series exclude each other"},
+		{name: "negative strip", args: []string{"-p", "-2", "p"}, wantErr: "-p needs a number of components (0 or more)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +81,16 @@ func TestFlags(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got.Options, tt.want)
 			}
 		})
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
