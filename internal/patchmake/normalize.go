@@ -47,6 +47,7 @@ type fileHeader struct {
 	gitOld, gitNew string   // the names on it
 	ext            []string // git extended header lines
 	extended       bool     // a git header that means something without hunks
+	binary         bool     // "Binary files ... differ": reported, not applied
 	old, new       *headerName
 }
 
@@ -82,9 +83,9 @@ func (n *normalizer) garbageLine(line string) error {
 		if err := n.flushGitOnly(); err != nil {
 			return err
 		}
-		n.h.git = trimCR(line)
-		n.h.gitOld, n.h.gitNew = parseGitNames(trimCR(line[len("diff --git "):]))
-		n.h.old, n.h.new, n.h.ext, n.h.extended = nil, nil, nil, false
+		git := trimCR(line)
+		old, new := parseGitNames(git[len("diff --git "):])
+		n.h = fileHeader{index: n.h.index, git: git, gitOld: old, gitNew: new}
 	case n.h.git != "" && isGitExtLine(line):
 		return n.gitExtLine(trimCR(line))
 	case strings.HasPrefix(line, "Index:"):
@@ -126,6 +127,7 @@ func isGitExtLine(line string) bool {
 
 func (n *normalizer) gitExtLine(line string) error {
 	n.h.ext = append(n.h.ext, line)
+	n.h.binary = n.h.binary || strings.HasPrefix(line, "Binary files ")
 	for _, p := range gitExtPrefixes[:gitMeaningful] {
 		if strings.HasPrefix(line, p) {
 			n.h.extended = true
@@ -142,7 +144,7 @@ func (n *normalizer) gitExtLine(line string) error {
 // flushGitOnly writes a pending diff --git section that has no hunks: a
 // rename, copy, mode change, empty file or binary file.
 func (n *normalizer) flushGitOnly() error {
-	if n.h.git == "" || !(n.h.extended || len(n.h.ext) > 0 && strings.HasPrefix(n.h.ext[len(n.h.ext)-1], "Binary files ")) {
+	if n.h.git == "" || !(n.h.extended || n.h.binary) {
 		return nil
 	}
 	return n.flush(false)
