@@ -256,6 +256,9 @@ func (r *regionCheck) verdict() (f fix, note string, ok bool) {
 	switch {
 	case n[stateUnder] > 0 && (r.a.Pending || n[stateUnder]+n[stateJump] < len(r.states)):
 		return fix{}, fmt.Sprintf("left %s: a newer patch saved its jump", name), false
+	case r.a.Pending && len(jumps) == 0:
+		f.what = fmt.Sprintf("removed a region of %s that a killed run left unused (%#x)", name, r.a.Start)
+		return f, "", true
 	case r.a.Pending:
 		f.what = fmt.Sprintf("rolled back the unfinished %s (%d jump(s) restored, region %#x unmapped)", name, len(jumps), r.a.Start)
 		return f, "", true

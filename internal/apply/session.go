@@ -131,6 +131,7 @@ func (s *session) syscall(nr uint64, args ...uint64) (uint64, error) {
 	if s.snap.Stub == 0 {
 		return 0, fmt.Errorf("pid %d: no executable mapping for remote syscalls", s.pid)
 	}
+	beforeChange()
 	return s.t.Syscall(s.snap.Stub, nr, args...)
 }
 

@@ -69,6 +69,7 @@ func readFull(m Memory, addr uint64, n int) ([]byte, error) {
 }
 
 func writeFull(m Memory, addr uint64, b []byte) error {
+	beforeChange()
 	got, err := m.WriteAt(b, int64(addr))
 	if got == len(b) {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,7 +158,12 @@ func (in *interrupts) release() {
 	in.Signal()
 	signal.Stop(in.ch)
 	if sig, ok := in.got.(syscall.Signal); ok {
-		syscall.Kill(os.Getpid(), sig)
+		// To this thread: delivered before tgkill returns, so we die by it
+		// here rather than race it to exit (unless it was ignored when we
+		// started: then the caller's error ends us).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)
 	}
 }
 
