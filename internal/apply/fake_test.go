@@ -24,6 +24,8 @@ type fakeProc struct {
 	ifuncs   map[uint64]uint64 // resolver → result
 	// onResume is called when the threads are resumed; it may move them.
 	onResume func(p *fakeProc)
+	// onStop is called when the threads are stopped; it may map memory.
+	onStop func(p *fakeProc)
 	calls    []string
 	// budget is the number of changes (memory writes, mmap, mprotect,
 	// munmap) the tracer makes before it is killed (-1: never): the next
@@ -101,7 +103,14 @@ func (p *fakeProc) Maps() ([]procfs.Mapping, error) {
 }
 func (p *fakeProc) Attach() (Target, error) { p.attached = true; return p, nil }
 func (p *fakeProc) Tids() []int             { return p.tids }
-func (p *fakeProc) Stop() error             { p.stopped = true; p.stops++; return nil }
+func (p *fakeProc) Stop() error {
+	p.stopped = true
+	p.stops++
+	if p.onStop != nil {
+		p.onStop(p)
+	}
+	return nil
+}
 func (p *fakeProc) Resume() error {
 	p.stopped = false
 	if p.onResume != nil {
