@@ -26,7 +26,7 @@ type fakeProc struct {
 	onResume func(p *fakeProc)
 	// onStop is called when the threads are stopped; it may map memory.
 	onStop func(p *fakeProc)
-	calls    []string
+	calls  []string
 	// budget is the number of changes (memory writes, mmap, mprotect,
 	// munmap) the tracer makes before it is killed (-1: never): the next
 	// change panics with errKilled, as a SIGKILL would end libcare-ctl.
@@ -118,7 +118,7 @@ func (p *fakeProc) Resume() error {
 	}
 	return nil
 }
-func (p *fakeProc) Detach() error           { p.stopped, p.attached = false, false; return nil }
+func (p *fakeProc) Detach() error { p.stopped, p.attached = false, false; return nil }
 
 func (p *fakeProc) Regs(tid int) (unwind.Regs, error) {
 	if !p.stopped {

@@ -31,7 +31,7 @@ func signalTarget(t *testing.T, pc uint64, altstack bool) *fakeProc {
 	}
 	frame := make([]byte, 8+0x200)
 	binary.LittleEndian.PutUint64(frame, libcBase+restorerVaddr)
-	binary.LittleEndian.PutUint64(frame[8+0xa8:], pc)                // uc_mcontext.rip
+	binary.LittleEndian.PutUint64(frame[8+0xa8:], pc)               // uc_mcontext.rip
 	binary.LittleEndian.PutUint64(frame[8+0xa0:], stackBase+0x3f00) // uc_mcontext.rsp
 	if _, err := p.WriteAt(frame, int64(sp)); err != nil {
 		t.Fatal(err)

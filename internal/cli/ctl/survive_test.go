@@ -381,7 +381,9 @@ func TestKilledRuns(t *testing.T) {
 		// From the header on, the region is recognised; from the jump on
 		// (the last change but one), there is code to restore.
 		leftover := n >= 2
-		repaired := func(out string) bool { return strings.Contains(out, "repaired: ") && strings.Contains(out, "patch 0001 of foo") }
+		repaired := func(out string) bool {
+			return strings.Contains(out, "repaired: ") && strings.Contains(out, "patch 0001 of foo")
+		}
 		switch n % 3 {
 		case 0:
 			r := testutil.MustCtl(t, "info", "-p", tg.p())
