@@ -182,15 +182,23 @@ func checkRegion(mem Memory, a *Applied) *regionCheck {
 	return r
 }
 
-// jumpStates follows, for each patched address, the chain of jumps: the
-// code's jump belongs to one region, whose saved bytes may be the jump of
-// an older one, and so on.
+// jumpRef is one region's record at a patched address.
+type jumpRef struct {
+	r *regionCheck
+	k int // index in r.idx
+}
+
+func (rf jumpRef) info() kpatch.Info { return rf.r.infos[rf.r.idx[rf.k]] }
+
+func (rf jumpRef) saved() []byte {
+	i := rf.r.idx[rf.k]
+	return rf.r.undo[5*i : 5*i+5]
+}
+
+// jumpStates sets the state of every record of every region from the code
+// at its address.
 func jumpStates(mem Memory, all []*regionCheck) {
-	type ref struct {
-		r *regionCheck
-		k int // index in r.idx
-	}
-	byAddr := map[uint64][]ref{}
+	byAddr := map[uint64][]jumpRef{}
 	var order []uint64
 	for _, r := range all {
 		for k, i := range r.idx {
@@ -198,44 +206,49 @@ func jumpStates(mem Memory, all []*regionCheck) {
 			if byAddr[d] == nil {
 				order = append(order, d)
 			}
-			byAddr[d] = append(byAddr[d], ref{r, k})
+			byAddr[d] = append(byAddr[d], jumpRef{r, k})
 		}
 	}
 	for _, d := range order {
-		code, err := readFull(mem, d, 5)
-		if err != nil {
-			continue
+		if code, err := readFull(mem, d, 5); err == nil {
+			followChain(byAddr[d], code)
 		}
-		refs, cur := byAddr[d], code
-		for depth := range refs {
-			var hit *ref
-			for n := range refs {
-				if rf := &refs[n]; rf.r.states[rf.k] == stateForeign && bytes.Equal(hunk(rf.r.infos[rf.r.idx[rf.k]]), cur) {
-					hit = rf
-					break
-				}
-			}
-			if hit == nil {
+	}
+}
+
+// followChain marks the records at one address: the code is the jump of
+// one region, whose saved bytes may be the jump of an older one, and so
+// on; the others' saved bytes are the code (restored), zero (not saved
+// yet) or neither (foreign).
+func followChain(refs []jumpRef, code []byte) {
+	cur := code
+	for depth := range refs {
+		hit := -1
+		for n, rf := range refs {
+			if rf.r.states[rf.k] == stateForeign && bytes.Equal(hunk(rf.info()), cur) {
+				hit = n
 				break
 			}
-			hit.r.states[hit.k] = stateUnder
-			if depth == 0 {
-				hit.r.states[hit.k] = stateJump
-			}
-			i := hit.r.idx[hit.k]
-			cur = hit.r.undo[5*i : 5*i+5]
 		}
-		for _, rf := range refs {
-			if rf.r.states[rf.k] != stateForeign {
-				continue
-			}
-			i := rf.r.idx[rf.k]
-			switch saved := rf.r.undo[5*i : 5*i+5]; {
-			case bytes.Equal(saved, make([]byte, 5)):
-				rf.r.states[rf.k] = stateUnset
-			case bytes.Equal(saved, code):
-				rf.r.states[rf.k] = stateRestored
-			}
+		if hit < 0 {
+			break
+		}
+		rf := refs[hit]
+		rf.r.states[rf.k] = stateUnder
+		if depth == 0 {
+			rf.r.states[rf.k] = stateJump
+		}
+		cur = rf.saved()
+	}
+	for _, rf := range refs {
+		if rf.r.states[rf.k] != stateForeign {
+			continue
+		}
+		switch saved := rf.saved(); {
+		case bytes.Equal(saved, make([]byte, 5)):
+			rf.r.states[rf.k] = stateUnset
+		case bytes.Equal(saved, code):
+			rf.r.states[rf.k] = stateRestored
 		}
 	}
 }
