@@ -56,8 +56,10 @@ type ObjectInfo struct {
 type ProcessInfo struct {
 	Pid     int          `json:"pid"`
 	Objects []ObjectInfo `json:"objects"`
-	// Repaired says what InfoRepaired repaired first (see Repair).
-	Repaired string `json:"repaired,omitempty"`
+	// Repaired says what InfoRepaired repaired first (see Repair), and
+	// RepairFailed why it could not.
+	Repaired     string `json:"repaired,omitempty"`
+	RepairFailed string `json:"repair_failed,omitempty"`
 }
 
 // Info lists the patches applied to the process; it only reads memory.
@@ -70,19 +72,23 @@ func Info(h Host) (*ProcessInfo, error) {
 }
 
 // InfoRepaired repairs the leftovers of killed runs (Repair), then lists
-// the patches. When the repair fails, the list is still returned, with
-// repairErr.
-func InfoRepaired(h Host, opt Options) (pi *ProcessInfo, repairErr, err error) {
+// the patches. When the repair fails, the list is still returned, saying
+// why in RepairFailed.
+func InfoRepaired(h Host, opt Options) (*ProcessInfo, error) {
 	opt.defaults()
 	snap, line, repairErr := repairRounds(h, opt)
 	if repairErr != nil {
+		var err error
 		if snap, err = Discover(h); err != nil {
-			return nil, repairErr, err
+			return nil, err
 		}
 	}
-	pi = info(h, snap)
+	pi := info(h, snap)
 	pi.Repaired = line
-	return pi, repairErr, nil
+	if repairErr != nil {
+		pi.RepairFailed = repairErr.Error()
+	}
+	return pi, nil
 }
 
 func info(h Host, snap *Snapshot) *ProcessInfo {

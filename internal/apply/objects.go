@@ -75,7 +75,6 @@ type Snapshot struct {
 	// of a killed run (a region being filled or removed).
 	Pending []*Applied
 	Stub    uint64 // an executable address for remote syscalls (libc's text when mapped)
-	holes   []span
 }
 
 // Discover reads the target's mappings and finds its ELF objects, their
@@ -85,7 +84,7 @@ func Discover(h Host) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pid %d: read maps: %w", h.Pid(), err)
 	}
-	s := &Snapshot{Pid: h.Pid(), Maps: maps, holes: findHoles(maps)}
+	s := &Snapshot{Pid: h.Pid(), Maps: maps}
 	s.scan(h)
 	return s, nil
 }

@@ -244,9 +244,9 @@ func (s *session) rollback(jobs []*job, cause error) error {
 			errs = append(errs, writeFull(s.t, j.infos[i].Daddr, j.undo[5*i:5*i+5]))
 		}
 		if j.mapped {
-			if len(j.written) > 0 {
-				errs = append(errs, unrecord(s.t, j.kpta))
-			}
+			// Recorded perhaps: killed before the munmap, the region must
+			// not read as a patch.
+			errs = append(errs, unrecord(s.t, j.kpta))
 			errs = append(errs, s.munmap(j.kpta, j.lay.totalMemSz))
 		}
 	}

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -44,10 +45,11 @@ func RunInfo(opts *InfoOptions) error {
 	var infos []*apply.ProcessInfo
 	var failed error
 	for _, pid := range pids {
-		pi, repairErr, err := opts.processInfo(pid)
-		if repairErr != nil && !all {
-			opts.errorf("%v", repairErr)
-			failed = &reportedError{repairErr}
+		pi, err := opts.processInfo(pid)
+		if err == nil && pi.RepairFailed != "" && !all {
+			err := errors.New(pi.RepairFailed)
+			opts.errorf("%v", err)
+			failed = &reportedError{err}
 		}
 		if err != nil {
 			if !all {
@@ -74,10 +76,10 @@ func RunInfo(opts *InfoOptions) error {
 
 // processInfo lists the patches of pid after repairing what a killed run
 // left (which needs ptrace; listing alone only reads).
-func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error, error) {
+func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error) {
 	h, err := apply.OpenHost(pid)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer h.Close()
 	in := holdSignals()
