@@ -36,7 +36,7 @@ var (
 
 // newTarget builds a fake process: a PIE program with foo, libc with puts,
 // stdout and an IFUNC memcpy, and a stack; one thread running main.
-func newTarget(t *testing.T) *fakeProc {
+func newTarget(t testing.TB) *fakeProc {
 	t.Helper()
 	p := newFake()
 	prog := targetImage(elf.ET_DYN, true, progBID, nil)
@@ -71,7 +71,7 @@ const (
 
 // testPatch builds a patch replacing foo with relocations of every
 // supported type in .kpatch.text.
-func testPatch(t *testing.T, id string, textRelas []relRela, opts ...func([]relSec)) *Source {
+func testPatch(t testing.TB, id string, textRelas []relRela, opts ...func([]relSec)) *Source {
 	t.Helper()
 	text := make([]byte, 0x40)
 	binary.LittleEndian.PutUint32(text[0x14:], 0xaabbccdd) // TPOFF32 site
@@ -127,7 +127,7 @@ var allRelocs = []relRela{
 	{0x30, symWeak, elf.R_X86_64_64, 0},
 }
 
-func applyTest(t *testing.T, p *fakeProc, src *Source) *Result {
+func applyTest(t testing.TB, p *fakeProc, src *Source) *Result {
 	t.Helper()
 	res, err := Patch(p, src, Options{Timeout: 50 * time.Millisecond})
 	if err != nil {

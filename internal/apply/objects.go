@@ -151,11 +151,11 @@ func readRegion(mem Memory, m procfs.Mapping, maps []procfs.Mapping) *Applied {
 		return nil
 	}
 	h, err := kpatch.DecodeHeader(b)
-	if err != nil || h.KpatchTotalMemSz < m.Size() {
+	if err != nil || h.KpatchTotalMemSz < m.Size() || m.Start+h.KpatchTotalMemSz < m.Start {
 		return nil
 	}
 	a := &Applied{Start: m.Start, CodeEnd: m.End, Header: *h, Pending: pending}
-	if pending && !anonCovered(maps, a.Start, a.End()) {
+	if pending && (h.KpatchTotalMemSz%pageSize != 0 || !anonCovered(maps, a.Start, a.End())) {
 		return nil
 	}
 	return a

@@ -306,3 +306,45 @@ func TestPendingHeader(t *testing.T) {
 		t.Fatalf("record magic %q is not the start of %q", recordMagic, kpatch.Magic)
 	}
 }
+
+// FuzzRepairPlan feeds arbitrary bytes as a region (record or pending,
+// r-x or rw-) to Discover, Info and planRepair: the target's memory is
+// input we do not control. No panic, and every fix is for a region found.
+func FuzzRepairPlan(f *testing.F) {
+	p := newTarget(f)
+	applyTest(f, p, testPatch(f, "0001", allRelocs))
+	snap, err := Discover(p)
+	if err != nil || len(snap.Applied) != 1 {
+		f.Fatalf("seed: %v, %d patches", err, len(snap.Applied))
+	}
+	a := snap.Applied[0]
+	region := p.read(a.Start, int(a.Header.KpatchTotalMemSz))
+	f.Add(region, true)
+	pending := append([]byte(nil), region...)
+	copy(pending, pendingMagic)
+	f.Add(pending, false)
+	f.Add([]byte(pendingMagic), false)
+	f.Fuzz(func(t *testing.T, b []byte, exec bool) {
+		if len(b) > 1<<16 {
+			return
+		}
+		p := newTarget(t)
+		perms := "rw-p"
+		if exec {
+			perms = "r-xp"
+		}
+		start := uint64(progBase - 0x100000)
+		p.addMapping(start, b, perms, "", 0)
+		snap, err := Discover(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Info(p)
+		fixes, _ := planRepair(p, snap)
+		for _, fx := range fixes {
+			if fx.r.a.Start != start {
+				t.Errorf("fix for a region at %#x, want %#x", fx.r.a.Start, start)
+			}
+		}
+	})
+}
