@@ -20,4 +20,15 @@
 //
 // The part before .kpatch.data (or the whole region) is r-x: an anonymous
 // r-x mapping starting with KPATCH1 is how applied patches are found.
+//
+// libcare-ctl may be killed at any instant (design §4). The writes are
+// ordered so that a later run reads every intermediate state as applied or
+// not applied (record.go): a region is created marked pending (KPATCHP,
+// which upstream ignores) and becomes a record (KPATCH1) only after its
+// jumps; unpatch restores the code before it un-records. Patch, Unpatch
+// and Repair first remove what a killed run left (repair.go).
+//
+// A patch stops the target once (map, fill, safety check, jumps, record);
+// all parsing, relocation and the choice of address happen before, while
+// it runs. An unpatch stops it once too.
 package apply

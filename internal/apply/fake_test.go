@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -23,13 +22,34 @@ type fakeProc struct {
 	attached bool
 	stops    int
 	ifuncs   map[uint64]uint64 // resolver → result
-	// onRun is called by RunUntil with the targets; it may move threads.
-	onRun func(p *fakeProc, targets map[int]uint64)
-	calls []string
+	// onResume is called when the threads are resumed; it may move them.
+	onResume func(p *fakeProc)
+	// onStop is called when the threads are stopped; it may map memory.
+	onStop func(p *fakeProc)
+	calls  []string
+	// budget is the number of changes (memory writes, mmap, mprotect,
+	// munmap) the tracer makes before it is killed (-1: never): the next
+	// change panics with errKilled, as a SIGKILL would end libcare-ctl.
+	budget int
 }
 
+// errKilled is the panic of a fake tracer killed by its budget.
+var errKilled = errors.New("fake: tracer killed")
+
 func newFake() *fakeProc {
-	return &fakeProc{pid: 100, mem: map[uint64][]byte{}, regs: map[int]unwind.Regs{}, ifuncs: map[uint64]uint64{}}
+	return &fakeProc{pid: 100, mem: map[uint64][]byte{}, regs: map[int]unwind.Regs{}, ifuncs: map[uint64]uint64{}, budget: -1}
+}
+
+// change accounts for one change of the target by the tracer.
+func (p *fakeProc) change() {
+	if p.budget == 0 {
+		// The kernel detaches the threads of a dead tracer; they run on.
+		p.stopped, p.attached = false, false
+		panic(errKilled)
+	}
+	if p.budget > 0 {
+		p.budget--
+	}
 }
 
 func (p *fakeProc) addMapping(start uint64, b []byte, perms, path string, inode uint64) {
@@ -63,6 +83,9 @@ func (p *fakeProc) WriteAt(b []byte, a int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if p.attached {
+		p.change()
+	}
 	return copy(m, b), nil
 }
 
@@ -80,9 +103,22 @@ func (p *fakeProc) Maps() ([]procfs.Mapping, error) {
 }
 func (p *fakeProc) Attach() (Target, error) { p.attached = true; return p, nil }
 func (p *fakeProc) Tids() []int             { return p.tids }
-func (p *fakeProc) Stop() error             { p.stopped = true; p.stops++; return nil }
-func (p *fakeProc) Resume() error           { p.stopped = false; return nil }
-func (p *fakeProc) Detach() error           { p.stopped, p.attached = false, false; return nil }
+func (p *fakeProc) Stop() error {
+	p.stopped = true
+	p.stops++
+	if p.onStop != nil {
+		p.onStop(p)
+	}
+	return nil
+}
+func (p *fakeProc) Resume() error {
+	p.stopped = false
+	if p.onResume != nil {
+		p.onResume(p)
+	}
+	return nil
+}
+func (p *fakeProc) Detach() error { p.stopped, p.attached = false, false; return nil }
 
 func (p *fakeProc) Regs(tid int) (unwind.Regs, error) {
 	if !p.stopped {
@@ -113,18 +149,14 @@ func (p *fakeProc) Call(stub, fn uint64, args ...uint64) (uint64, error) {
 	return p.ifuncs[fn], nil
 }
 
-func (p *fakeProc) RunUntil(targets map[int]uint64, timeout time.Duration) (map[int]bool, error) {
-	if p.onRun != nil {
-		p.onRun(p, targets)
-	}
-	return nil, nil
-}
-
 func (p *fakeProc) Syscall(stub, nr uint64, a ...uint64) (uint64, error) {
 	if !p.stopped {
 		return 0, errors.New("fake: syscall while running")
 	}
 	p.calls = append(p.calls, fmt.Sprintf("syscall %d %#x %#x", nr, a[0], a[1]))
+	if nr == _SYS_mmap || nr == _SYS_mprotect || nr == _SYS_munmap {
+		p.change()
+	}
 	switch nr {
 	case _SYS_mmap:
 		addr, size := a[0], a[1]

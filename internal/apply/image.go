@@ -10,36 +10,62 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// allocate maps a region next to each object and resolves IFUNCs: the
-// first, short stop.
-func (s *session) allocate(jobs []*job) error {
-	holes := s.snap.holes
+// place chooses a region for each job from the current maps and relocates
+// the job's image for it while the target runs; allocate maps it in the
+// stop, and relocates again only if the address was taken meanwhile or
+// an IFUNC was resolved.
+func (s *session) place(h Host, jobs []*job) error {
+	maps, err := h.Maps()
+	if err != nil {
+		return fmt.Errorf("pid %d: read maps: %w", s.pid, err)
+	}
+	holes := findHoles(maps)
 	for _, j := range jobs {
 		j.cands = regionCandidates(holes, j.obj.Start(), j.obj.End(), j.lay.totalMemSz)
-		if len(j.cands) > 0 {
-			holes = reserve(holes, j.cands[0], j.lay.totalMemSz)
+		if len(j.cands) == 0 {
+			return errNoRegion(j.obj.Name, j.lay.totalMemSz)
 		}
+		holes = reserve(holes, j.cands[0], j.lay.totalMemSz)
+		j.kpta = j.cands[0]
+		if err := j.link(); err != nil {
+			return fmt.Errorf("%s: %w", j.obj.Name, err)
+		}
+		j.linked = j.kpta
 	}
-	return s.held(func() error {
-		if err := s.stop(); err != nil {
-			return err
+	return nil
+}
+
+// allocate maps the region of j, marks it ours, resolves IFUNCs and writes
+// the image, all in the stop (the target is stopped).
+func (s *session) allocate(j *job) error {
+	if err := s.mapRegion(j); err != nil {
+		return err
+	}
+	// The header (marked pending) first: from here on, a run killed
+	// leaves a region the next one recognises and removes.
+	if err := writeFull(s.t, j.kpta, j.header()); err != nil {
+		return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
+	}
+	resolved, err := s.resolveIFuncs(j)
+	if err != nil {
+		return err
+	}
+	if j.kpta != j.linked || resolved {
+		if err := j.link(); err != nil {
+			return fmt.Errorf("%s: %w", j.obj.Name, err)
 		}
-		for _, j := range jobs {
-			if err := s.mapRegion(j); err != nil {
-				return err
-			}
-			if err := s.resolveIFuncs(j); err != nil {
-				return err
-			}
-			if j.lay.codeSize == j.lay.totalMemSz {
-				continue // mapped r-x already
-			}
-			if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
-				return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
-			}
-		}
-		return s.resume()
-	})
+		j.linked = j.kpta
+	}
+	if err := j.write(s.t); err != nil {
+		return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
+	}
+	if j.lay.codeSize == j.lay.totalMemSz {
+		return nil // mapped r-x already
+	}
+	if _, err := s.syscall(_SYS_mprotect, j.kpta, j.lay.codeSize, _PROT_READ|_PROT_EXEC); err != nil {
+		return fmt.Errorf("mprotect %#x in pid %d: %w", j.kpta, s.pid, err)
+	}
+	return nil
 }
 
 // regionProt is the protection a region is mapped with: r-x at once when
@@ -53,6 +79,9 @@ func regionProt(l layout) uint64 {
 	return _PROT_READ | _PROT_WRITE
 }
 
+// mapRegion maps the region at the chosen address, or at the next
+// candidate when the target mapped something there since place read its
+// maps (MAP_FIXED_NOREPLACE fails with EEXIST instead of replacing it).
 func (s *session) mapRegion(j *job) error {
 	size := j.lay.totalMemSz
 	for _, a := range j.cands {
@@ -70,41 +99,30 @@ func (s *session) mapRegion(j *job) error {
 			}
 			continue
 		}
-		j.kpta = a
+		j.kpta, j.mapped = a, true
 		s.opt.Logf("allocated %#x bytes at %#x for '%s' patch", size, a, j.obj.Name)
 		return nil
 	}
 	return errNoRegion(j.obj.Name, size)
 }
 
-func (s *session) resolveIFuncs(j *job) error {
+// resolveIFuncs runs the IFUNC resolvers among the imports in the target;
+// it reports whether there were any.
+func (s *session) resolveIFuncs(j *job) (bool, error) {
+	any := false
 	for i, sym := range j.syms {
 		if !sym.ifunc {
 			continue
 		}
 		addr, err := s.t.Call(s.snap.Stub, sym.addr)
 		if err != nil {
-			return fmt.Errorf("ifunc resolver of %q in pid %d: %w", j.rel.symNames[i], s.pid, err)
+			return any, fmt.Errorf("ifunc resolver of %q in pid %d: %w", j.rel.symNames[i], s.pid, err)
 		}
 		s.opt.Debugf("ifunc %s resolved to %#x", j.rel.symNames[i], addr)
 		j.syms[i] = symbol{addr: addr}
+		any = true
 	}
-	return nil
-}
-
-// fill relocates each patch for its region and writes it while the target
-// runs: nothing refers to the region yet. The header goes last, so the
-// KPATCH1 marker appears only over a complete image.
-func (s *session) fill(jobs []*job) error {
-	for _, j := range jobs {
-		if err := j.link(); err != nil {
-			return fmt.Errorf("%s: %w", j.obj.Name, err)
-		}
-		if err := j.write(s.t); err != nil {
-			return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
-		}
-	}
-	return nil
+	return any, nil
 }
 
 // link relocates the private image and decodes its info records.
@@ -162,15 +180,18 @@ func inExec(o *Object, addr, n uint64) bool {
 	return false
 }
 
+// header is the region's header copy, still marked pending.
 func (j *job) header() []byte {
 	h := j.patch.File.Header
 	h.JmpOffset, h.ElfOffset = j.lay.jmpOffset, j.lay.elfOffset
 	h.UserInfo, h.UserUndo = j.lay.userInfo, j.lay.userUndo
 	h.UserLevel = j.patch.Level
 	h.KpatchTotalMemSz = j.lay.totalMemSz
-	return h.Encode()
+	return pendingHeader(h)
 }
 
+// write writes the relocated image, the jump table and the original bytes
+// of the replaced functions into the region (the target is stopped).
 func (j *job) write(mem Memory) error {
 	if err := writeFull(mem, j.kpta+uint64(j.lay.elfOffset), j.rel.img); err != nil {
 		return err
@@ -184,7 +205,7 @@ func (j *job) write(mem Memory) error {
 			return err
 		}
 	}
-	undo := make([]byte, 5*j.lay.ninfo)
+	j.undo = make([]byte, 5*j.lay.ninfo)
 	for i, in := range j.infos {
 		if in.IsNew() {
 			continue
@@ -193,12 +214,9 @@ func (j *job) write(mem Memory) error {
 		if err != nil {
 			return fmt.Errorf("origcode: %w", err)
 		}
-		copy(undo[5*i:], b)
+		copy(j.undo[5*i:], b)
 	}
-	if err := writeFull(mem, j.kpta+uint64(j.lay.userUndo), undo); err != nil {
-		return err
-	}
-	return writeFull(mem, j.kpta, j.header())
+	return writeFull(mem, j.kpta+uint64(j.lay.userUndo), j.undo)
 }
 
 // hunk is the jump written over the first bytes of a replaced function.

@@ -56,6 +56,10 @@ type ObjectInfo struct {
 type ProcessInfo struct {
 	Pid     int          `json:"pid"`
 	Objects []ObjectInfo `json:"objects"`
+	// Repaired says what InfoRepaired repaired first (see Repair), and
+	// RepairFailed why it could not.
+	Repaired     string `json:"repaired,omitempty"`
+	RepairFailed string `json:"repair_failed,omitempty"`
 }
 
 // Info lists the patches applied to the process; it only reads memory.
@@ -64,6 +68,30 @@ func Info(h Host) (*ProcessInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return info(h, snap), nil
+}
+
+// InfoRepaired repairs the leftovers of killed runs (Repair), then lists
+// the patches. When the repair fails, the list is still returned, saying
+// why in RepairFailed.
+func InfoRepaired(h Host, opt Options) (*ProcessInfo, error) {
+	opt.defaults()
+	snap, line, repairErr := repairRounds(h, opt)
+	if repairErr != nil {
+		var err error
+		if snap, err = Discover(h); err != nil {
+			return nil, err
+		}
+	}
+	pi := info(h, snap)
+	pi.Repaired = line
+	if repairErr != nil {
+		pi.RepairFailed = repairErr.Error()
+	}
+	return pi, nil
+}
+
+func info(h Host, snap *Snapshot) *ProcessInfo {
 	pi := &ProcessInfo{Pid: snap.Pid, Objects: []ObjectInfo{}}
 	for _, o := range snap.Objects {
 		if len(o.Applied) == 0 {
@@ -75,7 +103,7 @@ func Info(h Host) (*ProcessInfo, error) {
 		}
 		pi.Objects = append(pi.Objects, oi)
 	}
-	return pi, nil
+	return pi
 }
 
 func describe(mem Memory, a *Applied) PatchInfo {

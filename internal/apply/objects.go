@@ -46,12 +46,15 @@ func (o *Object) Start() uint64 { return o.VMAs[0].Start }
 func (o *Object) End() uint64 { return o.VMAs[len(o.VMAs)-1].End }
 
 // Applied is a patch found in the target: an anonymous r-x region whose
-// first bytes are a KPATCH1 header copy.
+// first bytes are a KPATCH1 header copy. A region of ours that is not (or
+// no longer) a patch starts with pendingMagic instead: a leftover of a
+// killed run when it is found by another one.
 type Applied struct {
 	Start   uint64 // kpta
-	CodeEnd uint64 // end of its r-x mapping
+	CodeEnd uint64 // end of its first mapping (r-x once complete)
 	Header  kpatch.Header
 	Object  *Object // the object with the header's Build-ID, if mapped
+	Pending bool    // starts with pendingMagic, not a record
 
 	savedJumps []uint64 // targets of the jumps its saved bytes hold
 }
@@ -68,8 +71,10 @@ type Snapshot struct {
 	Maps    []procfs.Mapping
 	Objects []*Object
 	Applied []*Applied
+	// Pending lists the regions of ours that are not patches: leftovers
+	// of a killed run (a region being filled or removed).
+	Pending []*Applied
 	Stub    uint64 // an executable address for remote syscalls (libc's text when mapped)
-	holes   []span
 }
 
 // Discover reads the target's mappings and finds its ELF objects, their
@@ -79,7 +84,7 @@ func Discover(h Host) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pid %d: read maps: %w", h.Pid(), err)
 	}
-	s := &Snapshot{Pid: h.Pid(), Maps: maps, holes: findHoles(maps)}
+	s := &Snapshot{Pid: h.Pid(), Maps: maps}
 	s.scan(h)
 	return s, nil
 }
@@ -88,8 +93,13 @@ func (s *Snapshot) scan(mem Memory) {
 	groups := map[[3]uint64]*Object{}
 	for _, m := range s.Maps {
 		switch {
-		case isPatchRegion(m):
-			if a := readApplied(mem, m); a != nil {
+		case isRegionCandidate(m):
+			a := readRegion(mem, m, s.Maps)
+			switch {
+			case a == nil:
+			case a.Pending:
+				s.Pending = append(s.Pending, a)
+			default:
 				a.loadSavedJumps(mem)
 				s.Applied = append(s.Applied, a)
 			}
@@ -118,29 +128,67 @@ func (s *Snapshot) scan(mem Memory) {
 	s.Stub = s.findStub()
 }
 
-func isPatchRegion(m procfs.Mapping) bool {
-	return m.Inode == 0 && m.Path == "" && m.Perms == "r-xp" && m.Size() >= kpatch.HeaderSize
+// isRegionCandidate reports whether m may start a patch region: an
+// anonymous mapping, r-x (a record, or pending once filled) or rw- (pending,
+// before its code was made r-x).
+func isRegionCandidate(m procfs.Mapping) bool {
+	return m.Inode == 0 && m.Path == "" && (m.Perms == "r-xp" || m.Perms == "rw-p") && m.Size() >= kpatch.HeaderSize
 }
 
-func readApplied(mem Memory, m procfs.Mapping) *Applied {
+// readRegion reads the header at the start of m: a KPATCH1 record in an
+// r-x mapping (upstream's rule, facts §8.3), or our pending marker over a
+// header whose region is wholly covered by anonymous mappings from m on
+// (data that merely starts with the marker is not a region).
+func readRegion(mem Memory, m procfs.Mapping, maps []procfs.Mapping) *Applied {
 	b, err := readFull(mem, m.Start, kpatch.HeaderSize)
 	if err != nil {
 		return nil
 	}
-	h, err := kpatch.DecodeHeader(b)
-	if err != nil || h.KpatchTotalMemSz < m.Size() {
+	pending := string(b[:len(pendingMagic)]) == pendingMagic
+	if pending {
+		copy(b, kpatch.Magic)
+	} else if m.Perms != "r-xp" {
 		return nil
 	}
-	return &Applied{Start: m.Start, CodeEnd: m.End, Header: *h}
+	h, err := kpatch.DecodeHeader(b)
+	if err != nil || h.KpatchTotalMemSz < m.Size() || m.Start+h.KpatchTotalMemSz < m.Start {
+		return nil
+	}
+	a := &Applied{Start: m.Start, CodeEnd: m.End, Header: *h, Pending: pending}
+	if pending && (h.KpatchTotalMemSz%pageSize != 0 || !anonCovered(maps, a.Start, a.End())) {
+		return nil
+	}
+	return a
 }
 
-// linkApplied attaches every applied patch to the object with its Build-ID.
+// anonCovered reports whether [start, end) is covered by contiguous
+// anonymous mappings, the first starting at start.
+func anonCovered(maps []procfs.Mapping, start, end uint64) bool {
+	at := start
+	for _, m := range maps { // sorted by address
+		if m.End <= at {
+			continue
+		}
+		if m.Start != at || m.Inode != 0 || m.Path != "" {
+			return false
+		}
+		if at = m.End; at >= end {
+			return true
+		}
+	}
+	return false
+}
+
+// linkApplied attaches every applied patch to the object with its
+// Build-ID; pending regions get their object for messages only.
 func (s *Snapshot) linkApplied() {
-	for _, a := range s.Applied {
+	for _, a := range append(append([]*Applied(nil), s.Applied...), s.Pending...) {
 		for _, o := range s.Objects {
 			if o.BuildID != "" && o.BuildID == a.Header.BuildIDString() {
 				a.Object = o
-				o.Applied = append(o.Applied, a)
+				if !a.Pending {
+					o.Applied = append(o.Applied, a)
+				}
 				break
 			}
 		}

@@ -17,10 +17,13 @@ type job struct {
 	imports []int
 	syms    map[int]symbol // import index → resolved symbol
 	lay     layout
-	cands   []uint64
-	kpta    uint64
+	cands   []uint64 // region addresses, best first
+	kpta    uint64   // the region (chosen, then mapped)
+	linked  uint64   // the address the image is relocated for
+	mapped  bool
 	infos   []kpatch.Info
-	written []int // info indexes whose jump is in place
+	undo    []byte // the original bytes saved in the region
+	written []int  // info indexes whose jump is in place
 }
 
 // Patch applies the patches of src that match objects of the process.
@@ -28,7 +31,7 @@ type job struct {
 // jumps are written leaves the process as it was.
 func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	opt.defaults()
-	snap, err := Discover(h)
+	snap, err := discoverRepaired(h, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -45,12 +48,17 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	if err := src.RunHook("before", h.Pid()); err != nil {
 		return nil, err
 	}
-	t, err := h.Attach()
-	if err != nil {
+	s := &session{pid: h.Pid(), snap: snap, opt: opt}
+	if err := s.place(h, jobs); err != nil {
 		return nil, err
 	}
-	s := &session{pid: h.Pid(), t: t, snap: snap, opt: opt}
-	err = s.patch(h, jobs)
+	if err := s.checkInterrupt(); err != nil {
+		return nil, err
+	}
+	if s.t, err = h.Attach(); err != nil {
+		return nil, err
+	}
+	err = s.patch(jobs)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {
 		return res, err
@@ -153,21 +161,22 @@ func resolve(snap *Snapshot, mem Memory, name, ver string) (*symbol, error) {
 	return nil, nil
 }
 
-// patch runs the three phases of design §3.5 and undoes everything on
-// failure.
-func (s *session) patch(h Host, jobs []*job) error {
-	if maps, err := h.Maps(); err == nil {
-		s.snap.holes = findHoles(maps)
-	}
-	if err := s.allocate(jobs); err != nil {
-		return s.finish(s.rollback(jobs, err))
-	}
-	if err := s.fill(jobs); err != nil {
-		return s.finish(s.rollback(jobs, err))
-	}
+// patch does the work of design §3.5 in one stop, so that the target's
+// interruptible system calls (epoll_wait, sigtimedwait, ...) see one EINTR
+// per patch: map and fill the regions, safety check, jumps, records. It
+// undoes everything on failure before the first jump.
+func (s *session) patch(jobs []*job) error {
 	mods := s.modules()
 	var detached error
 	err := s.held(func() error {
+		if err := s.stop(); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if err := s.allocate(j); err != nil {
+				return err
+			}
+		}
 		if err := s.commit(jobs, mods); err != nil {
 			return err
 		}
@@ -187,8 +196,9 @@ type write struct {
 	b    []byte
 }
 
-// commit is the second stop: safety check, then the jumps, all computed
-// before the stop.
+// commit checks that no thread is inside a replaced function, then writes
+// the jumps and records the patches. Once the first jump is written, it
+// finishes (Options.Interrupted is no longer polled).
 func (s *session) commit(jobs []*job, mods moduleSet) error {
 	var ranges []protRange
 	var writes []write
@@ -200,9 +210,6 @@ func (s *session) commit(jobs []*job, mods moduleSet) error {
 			}
 		}
 	}
-	if err := s.stop(); err != nil {
-		return err
-	}
 	if err := s.waitSafe(ranges, mods); err != nil {
 		return err
 	}
@@ -212,6 +219,11 @@ func (s *session) commit(jobs []*job, mods moduleSet) error {
 			return fmt.Errorf("%s: write jump at %#x: %w", w.j.obj.Name, in.Daddr, err)
 		}
 		w.j.written = append(w.j.written, w.info)
+	}
+	for _, j := range jobs {
+		if err := record(s.t, j.kpta); err != nil {
+			return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
+		}
 	}
 	for _, w := range writes {
 		in := w.j.infos[w.info]
@@ -229,13 +241,12 @@ func (s *session) rollback(jobs []*job, cause error) error {
 	}
 	for _, j := range jobs {
 		for _, i := range j.written {
-			b, err := readFull(s.t, j.kpta+uint64(j.lay.userUndo)+5*uint64(i), 5)
-			if err == nil {
-				err = writeFull(s.t, j.infos[i].Daddr, b)
-			}
-			errs = append(errs, err)
+			errs = append(errs, writeFull(s.t, j.infos[i].Daddr, j.undo[5*i:5*i+5]))
 		}
-		if j.kpta != 0 {
+		if j.mapped {
+			// Recorded perhaps: killed before the munmap, the region must
+			// not read as a patch.
+			errs = append(errs, unrecord(s.t, j.kpta))
 			errs = append(errs, s.munmap(j.kpta, j.lay.totalMemSz))
 		}
 	}

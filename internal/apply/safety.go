@@ -138,23 +138,37 @@ func parseVDSO(img []byte, start uint64) (t *unwind.Table, bias uint64, err erro
 // busy is a thread found inside protected code.
 type busy struct {
 	tid int
-	ret uint64 // where it leaves the protected code, 0 if unknown
 	in  string
 }
 
-// waitSafe checks every thread, letting busy ones run to their return
-// address, until none is inside a protected range or the timeout passes
-// (facts §8.12). The target is stopped on entry and on return.
+const (
+	// firstSlice is how long everything runs when a thread is busy before
+	// the check is repeated; it doubles up to lastSlice, so a thread that
+	// stays busy (a handler sleeping on a patched function's frame) costs
+	// few stops, each of which interrupts the target's system calls.
+	firstSlice = 2 * time.Millisecond
+	lastSlice  = 100 * time.Millisecond
+)
+
+// waitSafe checks every thread, letting the target run a slice while one
+// is busy, until none is inside a protected range or the timeout passes
+// (facts §8.12). No breakpoints: a thread may be in a signal handler, or
+// have no known return address, and our death must not leave int3 behind.
+// The target is stopped on entry and on return.
 func (s *session) waitSafe(ranges []protRange, ms moduleSet) error {
 	if len(ranges) == 0 {
-		return nil
+		return s.checkInterrupt()
 	}
 	deadline := time.Now().Add(s.opt.Timeout)
+	slice := firstSlice
 	for {
 		t0 := time.Now()
 		hits, err := s.checkThreads(ranges, ms)
 		s.opt.Debugf("safety check of %d thread(s): %d busy, %v", len(s.t.Tids()), len(hits), time.Since(t0))
 		if err != nil {
+			return err
+		}
+		if err := s.checkInterrupt(); err != nil {
 			return err
 		}
 		if len(hits) == 0 {
@@ -164,29 +178,36 @@ func (s *session) waitSafe(ranges []protRange, ms moduleSet) error {
 		if left <= 0 {
 			return fmt.Errorf("safety check failed: thread %d is inside %s", hits[0].tid, hits[0].in)
 		}
-		if err := s.runBusy(hits, left); err != nil {
+		s.opt.Debugf("thread %d is inside %s: running for %v", hits[0].tid, hits[0].in, min(slice, left))
+		if err := s.runFor(min(slice, left)); err != nil {
 			return err
 		}
+		slice = min(2*slice, lastSlice)
 	}
 }
 
-func (s *session) runBusy(hits []busy, left time.Duration) error {
-	targets := map[int]uint64{}
-	for _, h := range hits {
-		if h.ret != 0 {
-			targets[h.tid] = h.ret
-		}
-	}
-	if len(targets) > 0 {
-		s.opt.Debugf("waiting for %d thread(s) to leave patched code", len(targets))
-		_, err := s.t.RunUntil(targets, min(left, runSlice))
-		return err
-	}
+// runFor lets every thread run for d, then stops them again. An interrupt
+// (Options.Interrupted) ends the wait early.
+func (s *session) runFor(d time.Duration) error {
 	if err := s.resume(); err != nil {
 		return err
 	}
-	time.Sleep(min(left, idleSlice))
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		if s.opt.Interrupted() != nil {
+			break
+		}
+		time.Sleep(min(time.Until(end), firstSlice))
+	}
 	return s.stop()
+}
+
+// checkInterrupt returns ErrInterrupted once Options.Interrupted reports
+// a signal.
+func (s *session) checkInterrupt() error {
+	if sig := s.opt.Interrupted(); sig != nil {
+		return fmt.Errorf("pid %d: %w by %v", s.pid, ErrInterrupted, sig)
+	}
+	return nil
 }
 
 // serialCheck is the most threads checked on the calling goroutine alone:
@@ -233,46 +254,83 @@ func (s *session) checkThreads(ranges []protRange, ms moduleSet) ([]busy, error)
 	return hits, nil
 }
 
-// checkThread unwinds one stack with CFI, then scans the stack's live words
-// for return addresses where CFI runs out.
+// maxSignalDepth bounds the signal frames followed from stack scans
+// (nested handlers, or stale frames that look like one).
+const maxSignalDepth = 4
+
+// checkThread reports whether a thread is inside a protected range: its pc,
+// a return address, or a pc a signal interrupted (and every frame above
+// that one). A hit is never dropped: whether or not a return address
+// follows it, the thread is busy.
 func (s *session) checkThread(regs unwind.Regs, ranges []protRange, ms moduleSet) (busy, bool) {
 	if s.quickClear(regs, ranges, ms) {
 		return busy{}, false
 	}
-	pcs, complete, _ := unwind.Unwind(regs, ms.mods, s.t, maxFrames)
-	if len(pcs) == 0 {
-		pcs = []uint64{regs.PC}
-	}
-	if b, ok := firstHit(pcs, ranges); ok && (b.ret != 0 || complete) {
-		return b, true
-	} else if complete {
-		return busy{}, false
-	}
-	words := unwind.ScanStack(s.t, regs.SP, ms.scanSize(regs.SP), func(w uint64) bool {
-		return s.isReturnAddr(w, ms)
-	})
-	return firstHit(append([]uint64{regs.PC}, words...), ranges)
+	return s.checkContext(regs, ranges, ms, 0)
 }
 
-// firstHit finds the first frame inside a range and the first frame above
-// it outside every range.
-func firstHit(pcs []uint64, ranges []protRange) (busy, bool) {
-	for i, pc := range pcs {
-		if i > 0 {
-			pc-- // a return address may sit just past its call's function
-		}
-		r := findRange(ranges, pc)
-		if r == nil {
-			continue
-		}
-		b := busy{in: r.name}
-		for _, up := range pcs[i+1:] {
-			if findRange(ranges, up-1) == nil {
-				b.ret = up
+// checkContext unwinds from regs with CFI, through signal frames, then
+// scans the stacks' live words where CFI runs out: from regs.SP, and from
+// the last frame reached when that is on another stack (the frames a
+// handler on a sigaltstack interrupted).
+func (s *session) checkContext(regs unwind.Regs, ranges []protRange, ms moduleSet, depth int) (busy, bool) {
+	frames, last, complete, err := unwind.Walk(regs, ms.mods, s.t, maxFrames)
+	if len(frames) == 0 {
+		frames = []unwind.Frame{{PC: regs.PC, Exact: true}}
+	}
+	if b, ok := firstHit(frames, ranges); ok {
+		return b, true
+	}
+	if complete {
+		return busy{}, false
+	}
+	if b, ok := s.scanHit(regs.SP, ranges, ms, depth); ok {
+		return b, true
+	}
+	if err == nil && last.SP != 0 && !ms.sameMapping(regs.SP, last.SP) {
+		return s.scanHit(last.SP, ranges, ms, depth)
+	}
+	return busy{}, false
+}
+
+// scanHit scans the stack from sp for return addresses inside a range and
+// for signal frames whose interrupted context is busy.
+func (s *session) scanHit(sp uint64, ranges []protRange, ms moduleSet, depth int) (b busy, found bool) {
+	unwind.ScanStackFunc(s.t, sp, ms.scanSize(sp), func(addr, w uint64) bool {
+		ret, tramp := s.codeWord(w, ms)
+		switch {
+		case ret:
+			if r := findRange(ranges, w-1); r != nil {
+				b, found = busy{in: r.name}, true
+			}
+		case tramp && depth < maxSignalDepth:
+			// addr holds the handler's return address: the struct
+			// ucontext follows it.
+			regs, err := unwind.SigContext(s.t, addr+8)
+			if err != nil {
 				break
 			}
+			if r := findRange(ranges, regs.PC); r != nil {
+				b, found = busy{in: r.name}, true
+			} else if !ms.sameMapping(sp, regs.SP) {
+				b, found = s.checkContext(regs, ranges, ms, depth+1)
+			}
 		}
-		return b, true
+		return !found
+	})
+	return b, found
+}
+
+// firstHit finds the first frame inside a range.
+func firstHit(frames []unwind.Frame, ranges []protRange) (busy, bool) {
+	for _, f := range frames {
+		pc := f.PC
+		if !f.Exact {
+			pc-- // a return address may sit just past its call's function
+		}
+		if r := findRange(ranges, pc); r != nil {
+			return busy{in: r.name}, true
+		}
 	}
 	return busy{}, false
 }
@@ -284,6 +342,16 @@ func findRange(ranges []protRange, pc uint64) *protRange {
 		}
 	}
 	return nil
+}
+
+// sameMapping reports whether a and b are in the same mapping (stack).
+func (ms moduleSet) sameMapping(a, b uint64) bool {
+	for _, m := range ms.spans {
+		if a >= m.start && a < m.end {
+			return b >= m.start && b < m.end
+		}
+	}
+	return false
 }
 
 // scanSize returns how much of the stack above sp to scan: up to the end
@@ -298,9 +366,10 @@ func (ms moduleSet) scanSize(sp uint64) int {
 	return maxStackScan
 }
 
-// isReturnAddr reports whether w points into code right after a call
-// instruction, which rules out most stale data and function pointers.
-func (s *session) isReturnAddr(w uint64, ms moduleSet) bool {
+// codeWord reports whether w points into code right after a call
+// instruction (ret), which rules out most stale data and function
+// pointers, or at a signal restorer (tramp).
+func (s *session) codeWord(w uint64, ms moduleSet) (ret, tramp bool) {
 	in := false
 	for _, e := range ms.exec {
 		if w >= e.start+7 && w < e.end {
@@ -309,17 +378,21 @@ func (s *session) isReturnAddr(w uint64, ms moduleSet) bool {
 		}
 	}
 	if !in {
-		return false
+		return false, false
 	}
-	b, err := readFull(s.t, w-7, 7)
-	if err != nil {
-		return false
+	var b [unwind.SigreturnWindow]byte
+	n, _ := s.t.ReadAt(b[:], int64(w-7))
+	if n < 7 {
+		return false, false
+	}
+	if unwind.IsSigreturn(b[:n], false) {
+		return false, true
 	}
 	for k := 2; k <= 7; k++ {
-		inst, err := x86asm.Decode(b[7-k:], 64)
+		inst, err := x86asm.Decode(b[7-k:7], 64)
 		if err == nil && inst.Len == k && inst.Op == x86asm.CALL {
-			return true
+			return true, false
 		}
 	}
-	return false
+	return false, false
 }

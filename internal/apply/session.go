@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -21,7 +22,16 @@ type Options struct {
 	// Tables loads the .eh_frame of an object for the safety check; nil
 	// means no CFI (stack scanning only).
 	Tables func(pid int, o *Object) (*unwind.Table, error)
+	// Interrupted reports a signal asking the run to end (nil: none). It
+	// is polled up to the first jump: a run interrupted before it rolls
+	// back completely and fails with ErrInterrupted; once a jump is
+	// written, the run completes.
+	Interrupted func() os.Signal
 }
+
+// ErrInterrupted is wrapped by the error of a run that Options.Interrupted
+// ended before it changed the code of the target.
+var ErrInterrupted = errors.New("interrupted")
 
 // DefaultTimeout is the safety-check budget (upstream: 3000 ms).
 const DefaultTimeout = 3 * time.Second
@@ -35,6 +45,9 @@ func (o *Options) defaults() {
 	}
 	if o.Debugf == nil {
 		o.Debugf = func(string, ...any) {}
+	}
+	if o.Interrupted == nil {
+		o.Interrupted = func() os.Signal { return nil }
 	}
 }
 
@@ -118,6 +131,7 @@ func (s *session) syscall(nr uint64, args ...uint64) (uint64, error) {
 	if s.snap.Stub == 0 {
 		return 0, fmt.Errorf("pid %d: no executable mapping for remote syscalls", s.pid)
 	}
+	beforeChange()
 	return s.t.Syscall(s.snap.Stub, nr, args...)
 }
 

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -36,7 +35,6 @@ type Target interface {
 	AllRegs() (map[int]unwind.Regs, error)
 	Syscall(stub, nr uint64, args ...uint64) (uint64, error)
 	Call(stub, fn uint64, args ...uint64) (uint64, error)
-	RunUntil(targets map[int]uint64, timeout time.Duration) (map[int]bool, error)
 	// Batch runs f with the target's requests served directly (ptrace:
 	// on its tracer thread).
 	Batch(f func() error) error
@@ -71,6 +69,7 @@ func readFull(m Memory, addr uint64, n int) ([]byte, error) {
 }
 
 func writeFull(m Memory, addr uint64, b []byte) error {
+	beforeChange()
 	got, err := m.WriteAt(b, int64(addr))
 	if got == len(b) {
 		return nil

@@ -25,7 +25,7 @@ type undoing struct {
 // empty), newest first (facts §8.14, design §2).
 func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 	opt.defaults()
-	snap, err := Discover(h)
+	snap, err := discoverRepaired(h, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -47,11 +47,13 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 		}
 		us = append(us, u)
 	}
-	t, err := h.Attach()
-	if err != nil {
+	s := &session{pid: h.Pid(), snap: snap, opt: opt}
+	if err := s.checkInterrupt(); err != nil {
 		return nil, err
 	}
-	s := &session{pid: h.Pid(), t: t, snap: snap, opt: opt}
+	if s.t, err = h.Attach(); err != nil {
+		return nil, err
+	}
 	err = s.unpatch(us)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {
@@ -173,6 +175,8 @@ func jumpTarget(b []byte, daddr uint64) (uint64, bool) {
 	return daddr + 5 + uint64(int64(int32(binary.LittleEndian.Uint32(b[1:])))), true
 }
 
+// unpatch removes the patches in one stop. Once the first original byte is
+// written, it finishes (Options.Interrupted is no longer polled).
 func (s *session) unpatch(us []*undoing) error {
 	var ranges []protRange
 	for _, u := range us {
@@ -230,6 +234,9 @@ func (s *session) verifyJumps(us []*undoing) error {
 	return nil
 }
 
+// restore writes back the original bytes, then removes the record, then
+// the region: killed in between, the region reads as a patch with some
+// jumps (or none) restored, which the next run completes (repair.go).
 func (s *session) restore(u *undoing) error {
 	for i, in := range u.infos {
 		if in.IsNew() {
@@ -238,6 +245,9 @@ func (s *session) restore(u *undoing) error {
 		if err := writeFull(s.t, in.Daddr, u.undo[5*i:5*i+5]); err != nil {
 			return fmt.Errorf("patch %s: restore %#x: %w", u.a.ID(), in.Daddr, err)
 		}
+	}
+	if err := unrecord(s.t, u.a.Start); err != nil {
+		return fmt.Errorf("patch %s: pid %d: %w", u.a.ID(), s.pid, err)
 	}
 	return s.munmap(u.a.Start, u.a.Header.KpatchTotalMemSz)
 }

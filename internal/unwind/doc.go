@@ -6,6 +6,11 @@
 // libcare-ctl uses it for the safety check of design §4: no thread may have
 // its pc or a return address inside a function being replaced.
 //
+// A walk goes through signal frames: a handler returns into its restorer,
+// and the frame above is the context the signal interrupted, read from the
+// kernel's struct rt_sigframe (signal.go), whose pc is exact (Frame.Exact)
+// and whose stack may be another one (a sigaltstack).
+//
 // # .eh_frame layout
 //
 // The section (LSB "Linux Standard Base Core Specification", §10.6; DWARF 4

@@ -88,27 +88,39 @@ const maxScan = 16 << 20
 // result over-approximates the return addresses on the stack. A short read
 // (the end of the mapping) scans what was read.
 func ScanStack(mem MemReader, sp uint64, size int, isCode func(uint64) bool) []uint64 {
+	var out []uint64
+	ScanStackFunc(mem, sp, size, func(_, w uint64) bool {
+		if isCode(w) {
+			out = append(out, w)
+		}
+		return true
+	})
+	return out
+}
+
+// ScanStackFunc calls visit with the address and value of every aligned
+// word of up to size bytes from sp, lowest first, until visit returns
+// false; it reads like ScanStack.
+func ScanStackFunc(mem MemReader, sp uint64, size int, visit func(addr, w uint64) bool) {
 	start := (sp + 7) &^ 7
 	size -= int(start - sp)
 	if size <= 0 || start < sp || start > math.MaxInt64 {
-		return nil
+		return
 	}
 	size = min(size, maxScan)
-	var out []uint64
 	buf := make([]byte, min(size, 64<<10))
 	for done := 0; done < size; {
 		chunk := buf[:min(len(buf), size-done)]
 		n, _ := mem.ReadAt(chunk, int64(start)+int64(done))
 		n = min(max(n, 0), len(chunk)) &^ 7
 		for i := 0; i < n; i += 8 {
-			if w := binary.LittleEndian.Uint64(chunk[i:]); isCode(w) {
-				out = append(out, w)
+			if !visit(start+uint64(done+i), binary.LittleEndian.Uint64(chunk[i:])) {
+				return
 			}
 		}
 		if n < len(chunk) {
-			break
+			return
 		}
 		done += n
 	}
-	return out
 }

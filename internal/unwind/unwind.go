@@ -28,6 +28,15 @@ const maxFramesLimit = 1 << 16
 // could loop forever.
 var errNoProgress = errors.New("cfa did not increase")
 
+// Frame is one frame of a walk.
+type Frame struct {
+	PC uint64
+	// Exact is true when PC is the next instruction the frame runs: the
+	// first frame, or a frame a signal interrupted. Otherwise PC is a
+	// return address, which may lie just past its call's function.
+	Exact bool
+}
+
 // Unwind walks the stack of one stopped thread. pcs[0] is r.PC, the others
 // are return addresses, innermost first; at most maxFrames are returned.
 //
@@ -39,26 +48,43 @@ var errNoProgress = errors.New("cfa did not increase")
 // unsupported CFI, unreadable memory, a CFA that does not increase) also
 // leaves complete false; pcs then holds the frames found so far.
 func Unwind(r Regs, mods []Module, mem MemReader, maxFrames int) (pcs []uint64, complete bool, err error) {
+	frames, _, complete, err := Walk(r, mods, mem, maxFrames)
+	if frames == nil {
+		return nil, complete, err
+	}
+	pcs = make([]uint64, len(frames))
+	for i, f := range frames {
+		pcs[i] = f.PC
+	}
+	return pcs, complete, err
+}
+
+// Walk is Unwind with each frame's kind, through signal frames (a handler
+// returns into the exact pc it interrupted, possibly on another stack: a
+// sigaltstack), and the registers of the last frame reached, from which a
+// caller may scan a stack the walk could not describe further. Registers
+// the CFI did not recover are 0 in last.
+func Walk(r Regs, mods []Module, mem MemReader, maxFrames int) (frames []Frame, last Regs, complete bool, err error) {
 	maxFrames = min(maxFrames, maxFramesLimit)
 	if maxFrames <= 0 {
-		return nil, false, nil
+		return nil, Regs{}, false, nil
 	}
 	w := newWindow(mem)
 	defer w.release()
 	u := newWalker(r, mods, w)
-	pcs = make([]uint64, 0, min(maxFrames, 32))
+	frames = make([]Frame, 0, min(maxFrames, 32))
 	for {
 		pc := u.regs.v[regRA]
-		pcs = append(pcs, pc)
-		if len(pcs) == maxFrames {
-			return pcs, false, nil
+		frames = append(frames, Frame{PC: pc, Exact: len(frames) == 0 || u.signal})
+		if len(frames) == maxFrames {
+			return frames, u.last(), false, nil
 		}
-		done, found, err := u.step(len(pcs) == 1)
+		done, found, err := u.step(len(frames) == 1)
 		if err != nil {
-			return pcs, false, fmt.Errorf("unwind frame %d pc %#x: %w", len(pcs)-1, pc, err)
+			return frames, u.last(), false, fmt.Errorf("unwind frame %d pc %#x: %w", len(frames)-1, pc, err)
 		}
 		if !found || done {
-			return pcs, done, nil
+			return frames, u.last(), done, nil
 		}
 	}
 }
@@ -93,6 +119,13 @@ func (u *walker) module(pc uint64) *Module {
 	return nil
 }
 
+// last returns the registers of the current frame, 0 where unknown.
+func (u *walker) last() Regs {
+	get := func(reg int) uint64 { v, _ := u.regs.get(uint64(reg)); return v }
+	return Regs{PC: get(regRA), SP: get(regRSP), BP: get(regRBP), BX: get(regRBX),
+		R12: get(regR12), R13: get(regR12 + 1), R14: get(regR12 + 2), R15: get(regR15)}
+}
+
 // step replaces u.regs with the caller's registers. found is false when
 // the pc has no FDE; done is true when this was the outermost frame.
 func (u *walker) step(first bool) (done, found bool, err error) {
@@ -105,12 +138,14 @@ func (u *walker) step(first bool) (done, found bool, err error) {
 		pc--
 	}
 	m := u.module(pc)
-	if m == nil {
-		return false, false, nil
+	var f *fde
+	if m != nil {
+		f = m.Table.find(pc - m.Bias)
 	}
-	f := m.Table.find(pc - m.Bias)
 	if f == nil {
-		return false, false, nil
+		found, err = u.sigreturn(first || u.signal)
+		u.signal = found && err == nil
+		return false, found, err
 	}
 	rw, err := m.Table.rowAt(f, pc-m.Bias)
 	if err != nil {

@@ -19,7 +19,8 @@ import (
 // CLOCK_MONOTONIC observed, fixtures/ctl/bench.c), libcare-ctl's own
 // frozen_time, and the wall time of patch and unpatch; medians of at
 // least 10 runs. idle-gap-ms is the same gap measured with no patching,
-// the noise floor of the machine.
+// the noise floor of the machine. X-eintr counts the EINTRs a thread in
+// epoll_wait saw during one command: one per stop of the target.
 func BenchmarkPatchUnpatch(b *testing.B) {
 	testutil.MustHavePtrace(b)
 	dir := testutil.CopyFixture(b, "ctl")
@@ -63,12 +64,15 @@ func (m *samples) measure(b *testing.B, out *testutil.Output, args ...string) {
 		v, _ := strconv.ParseFloat(f[1], 64)
 		m.add(args[0]+"-ctl-frozen-ms", v/1000)
 	}
-	m.add(args[0]+"-frozen-ms", maxGap(b, out, mark))
+	gap, eintr := maxGap(b, out, mark)
+	m.add(args[0]+"-frozen-ms", gap)
+	m.add(args[0]+"-eintr", eintr)
 }
 
 // maxGap waits for two more "gap" lines (the fixture prints one every
-// 20 ms) and returns the largest gap since mark, in ms.
-func maxGap(b *testing.B, out *testutil.Output, mark int) float64 {
+// 20 ms) and returns the largest gap since mark, in ms, and the number of
+// EINTRs counted since the last line before mark.
+func maxGap(b *testing.B, out *testutil.Output, mark int) (float64, float64) {
 	end := out.Len()
 	deadline := time.Now().Add(waitTime)
 	for strings.Count(out.String()[end:], "gap ") < 2 {
@@ -78,19 +82,33 @@ func maxGap(b *testing.B, out *testutil.Output, mark int) float64 {
 		time.Sleep(time.Millisecond)
 	}
 	largest := 0.0
+	_, first := lastGapLine(out.String()[:mark])
+	var last float64
 	for _, line := range strings.Split(out.String()[mark:], "\n") {
-		if v, ok := strings.CutPrefix(line, "gap "); ok {
-			ns, _ := strconv.ParseFloat(v, 64)
-			largest = max(largest, ns/1e6)
+		var ns, eintr float64
+		if n, _ := fmt.Sscanf(line, "gap %g eintr %g", &ns, &eintr); n == 2 {
+			largest, last = max(largest, ns/1e6), eintr
 		}
 	}
-	return largest
+	return largest, last - first
+}
+
+// lastGapLine parses the last complete "gap N eintr M" line of s.
+func lastGapLine(s string) (gap, eintr float64) {
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 2; i >= 0; i-- {
+		if n, _ := fmt.Sscanf(lines[i], "gap %g eintr %g", &gap, &eintr); n == 2 {
+			return gap, eintr
+		}
+	}
+	return 0, 0
 }
 
 func idleGap(b *testing.B, out *testutil.Output) float64 {
 	mark := out.Len()
 	time.Sleep(20 * time.Millisecond)
-	return maxGap(b, out, mark)
+	gap, _ := maxGap(b, out, mark)
+	return gap
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

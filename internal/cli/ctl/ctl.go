@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/procfs"
@@ -125,52 +127,89 @@ func targets(p string) ([]int, bool, error) {
 	return pids, true, nil
 }
 
-// deferSignals holds SIGINT, SIGTERM and SIGHUP while processes are being
-// changed: dying between writing a breakpoint or a region and removing it
-// would leave a target to crash. interrupted reports whether one arrived
-// (the caller stops before the next process); stop raises it again, so it
-// takes effect once the target is safe.
-func deferSignals() (interrupted func() bool, stop func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	var got os.Signal
-	interrupted = func() bool {
+// interrupts holds SIGINT, SIGTERM and SIGHUP while processes are being
+// changed: dying between mapping a region and writing its record would
+// leave a leftover for the next run to repair. apply polls Signal up to
+// the first jump (rolling back if one came); release raises the signal
+// again, so it takes effect once the target is safe.
+type interrupts struct {
+	ch  chan os.Signal
+	got os.Signal
+}
+
+func holdSignals() *interrupts {
+	in := &interrupts{ch: make(chan os.Signal, 1)}
+	signal.Notify(in.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	return in
+}
+
+// Signal returns the first signal received, nil if none.
+func (in *interrupts) Signal() os.Signal {
+	if in.got == nil {
 		select {
-		case got = <-ch:
+		case in.got = <-in.ch:
 		default:
 		}
-		return got != nil
 	}
-	stop = func() {
-		interrupted()
-		signal.Stop(ch)
-		if sig, ok := got.(syscall.Signal); ok {
-			syscall.Kill(os.Getpid(), sig)
+	return in.got
+}
+
+func (in *interrupts) release() {
+	in.Signal()
+	signal.Stop(in.ch)
+	if sig, ok := in.got.(syscall.Signal); ok {
+		// To this thread: delivered before tgkill returns, so we die by it
+		// here rather than race it to exit (unless it was ignored when we
+		// started: then the caller's error ends us).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)
+	}
+}
+
+// signalName names sig as in kill -l ("SIGTERM").
+func signalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name
 		}
 	}
-	return interrupted, stop
+	return sig.String()
 }
 
 // eachPid runs one for every pid with SIGINT/SIGTERM/SIGHUP held, so no
-// process is left half changed; a held signal ends the run before the next
-// pid. It returns the last failure.
-func eachPid(pids []int, one func(pid int) error) error {
-	interrupted, stop := deferSignals()
-	defer stop()
+// process is left half changed. A signal ends the run after the current
+// pid with one line saying whether its op (patch, unpatch) was completed
+// or rolled back. It returns the last failure.
+func eachPid(opts *Options, op string, pids []int, one func(pid int, in *interrupts) error) error {
+	in := holdSignals()
+	defer in.release()
 	var failed error
 	for _, pid := range pids {
-		if interrupted() {
-			return errInterrupted
+		if sig := in.Signal(); sig != nil {
+			return opts.interrupted(sig, fmt.Sprintf("stopped before pid %d", pid))
 		}
-		if err := one(pid); err != nil {
+		err := one(pid, in)
+		if sig := in.Signal(); sig != nil {
+			outcome := op + " completed"
+			if err != nil {
+				outcome = op + " rolled back"
+			}
+			return opts.interrupted(sig, outcome)
+		}
+		if err != nil {
 			failed = err
 		}
 	}
 	return failed
 }
 
-// errInterrupted ends a run over several processes after a signal.
-var errInterrupted = errors.New("interrupted")
+// interrupted reports the end of a run by sig.
+func (o *Options) interrupted(sig os.Signal, outcome string) error {
+	err := fmt.Errorf("interrupted by %s: %s", signalName(sig), outcome)
+	o.errorf("%v", err)
+	return &reportedError{err}
+}
 
 // vanished reports whether the failure on pid came from the process going
 // away (an exiting process fails at any step: ESRCH, empty maps, no

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -44,13 +45,21 @@ func RunInfo(opts *InfoOptions) error {
 	var infos []*apply.ProcessInfo
 	var failed error
 	for _, pid := range pids {
-		pi, err := processInfo(pid)
+		pi, err := opts.processInfo(pid)
+		if err == nil && pi.RepairFailed != "" && !all {
+			err := errors.New(pi.RepairFailed)
+			opts.errorf("%v", err)
+			failed = &reportedError{err}
+		}
 		if err != nil {
 			if !all {
 				opts.errorf("%v", err)
 				failed = &reportedError{err}
 			}
 			continue
+		}
+		if pi.Repaired != "" && !opts.JSON {
+			opts.errorf("pid %d: repaired: %s", pid, pi.Repaired)
 		}
 		if !all || len(pi.Objects) > 0 {
 			infos = append(infos, pi)
@@ -65,13 +74,17 @@ func RunInfo(opts *InfoOptions) error {
 	return failed
 }
 
-func processInfo(pid int) (*apply.ProcessInfo, error) {
+// processInfo lists the patches of pid after repairing what a killed run
+// left (which needs ptrace; listing alone only reads).
+func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error) {
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil, err
 	}
 	defer h.Close()
-	return apply.Info(h)
+	in := holdSignals()
+	defer in.release()
+	return apply.InfoRepaired(h, apply.Options{Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal})
 }
 
 func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, all bool, failed error) error {

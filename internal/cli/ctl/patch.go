@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,18 +45,20 @@ func RunPatch(opts *PatchOptions) error {
 	}
 	src, err := apply.OpenSource(opts.Path)
 	if err != nil {
-		opts.errorf("%v", err)
+		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
+			opts.errorf("%v", err)
+		}
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
 		return &reportedError{err}
 	}
-	return eachPid(pids, func(pid int) error { return opts.patchOne(pid, src, all) })
+	return eachPid(opts.Options, "patch", pids, func(pid int, in *interrupts) error { return opts.patchOne(pid, src, all, in) })
 }
 
-func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
+func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *interrupts) error {
 	info := opts.logf(levelInfo)
 	info("Applying patch for %d with %s", pid, opts.Path)
 	opts.targeting(pid)
-	res, err := opts.patch(pid, src, all)
+	res, err := opts.patch(pid, src, all, in)
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
@@ -63,7 +66,9 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
 		return nil
 	}
 	if err != nil {
-		opts.errorf("%v", err)
+		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
+			opts.errorf("%v", err)
+		}
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
 		return &reportedError{err}
 	}
@@ -75,7 +80,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool) error {
 	return nil
 }
 
-func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool) (*apply.Result, error) {
+func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interrupts) (*apply.Result, error) {
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil, err
@@ -84,6 +89,6 @@ func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool) (*apply.Re
 	return apply.Patch(h, src, apply.Options{
 		Timeout: opts.Timeout, All: all,
 		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables,
+		Tables: apply.LoadTables, Interrupted: in.Signal,
 	})
 }

@@ -45,10 +45,10 @@ func RunUnpatch(opts *UnpatchOptions) error {
 	if err != nil {
 		return err
 	}
-	return eachPid(pids, func(pid int) error { return opts.unpatchOne(pid, all) })
+	return eachPid(opts.Options, "unpatch", pids, func(pid int, in *interrupts) error { return opts.unpatchOne(pid, all, in) })
 }
 
-func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
+func (opts *UnpatchOptions) unpatchOne(pid int, all bool, in *interrupts) error {
 	info := opts.logf(levelInfo)
 	if opts.ID != "" {
 		info("Unapplying patch for %d with patch id '%s'", pid, opts.ID)
@@ -56,7 +56,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 		info("Unapplying all patches for %d", pid)
 	}
 	opts.targeting(pid)
-	res, err := opts.unpatch(pid)
+	res, err := opts.unpatch(pid, in)
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process unpatch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
@@ -64,7 +64,9 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 	case (errors.Is(err, apply.ErrNoPatch) || vanished(pid, err)) && all:
 		return nil
 	case err != nil:
-		opts.errorf("%v", err)
+		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
+			opts.errorf("%v", err)
+		}
 		opts.logf(levelErr)("Failed to cancel patches for %d", pid)
 		return &reportedError{err}
 	case res.Count == 0:
@@ -80,7 +82,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool) error {
 	return nil
 }
 
-func (opts *UnpatchOptions) unpatch(pid int) (*apply.Result, error) {
+func (opts *UnpatchOptions) unpatch(pid int, in *interrupts) (*apply.Result, error) {
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil, err
@@ -89,6 +91,6 @@ func (opts *UnpatchOptions) unpatch(pid int) (*apply.Result, error) {
 	return apply.Unpatch(h, opts.ID, opts.Objects, apply.Options{
 		Timeout: opts.Timeout,
 		Logf:    opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables,
+		Tables: apply.LoadTables, Interrupted: in.Signal,
 	})
 }
