@@ -1,0 +1,58 @@
+package ptrace
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxSeccompFilters bounds the filters read from one thread: the kernel
+// caps a thread's chain at MAX_INSNS_PER_PATH (32768) instructions with a
+// penalty of 4 per filter (seccomp_attach_filter), so at most 6553 filters
+// of one instruction each.
+const maxSeccompFilters = 32768 / 5
+
+// SeccompFilters returns the classic BPF programs of the seccomp filters
+// of thread tid, which must be stopped, the first installed first (the
+// index order of PTRACE_SECCOMP_GET_FILTER, kernel get_nth_filter). The
+// kernel refuses with EINVAL for a thread not in filter mode, EACCES
+// without CAP_SYS_ADMIN or when the tracer itself runs under seccomp, and
+// EIO when built without CONFIG_CHECKPOINT_RESTORE.
+func (p *Process) SeccompFilters(tid int) ([][]unix.SockFilter, error) {
+	var out [][]unix.SockFilter
+	var err error
+	if e := p.do(func() { out, err = p.seccompFiltersLocked(tid) }); e != nil {
+		return nil, e
+	}
+	return out, err
+}
+
+// Must be called via p.do.
+func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
+	if _, err := p.stoppedThread(tid); err != nil {
+		return nil, p.errorf("read seccomp filters", tid, 0, err)
+	}
+	// A filter is never changed once attached, and a new one (even
+	// through another thread's SECCOMP_FILTER_FLAG_TSYNC) goes on top of
+	// the chain: the index of an existing filter, counted from the first,
+	// stays the same.
+	buf := make([]unix.SockFilter, unix.BPF_MAXINSNS)
+	var out [][]unix.SockFilter
+	for i := 0; ; i++ {
+		if i == maxSeccompFilters {
+			return nil, p.errorf("read seccomp filters", tid, 0, fmt.Errorf("more than %d filters", maxSeccompFilters))
+		}
+		n, err := seccompGetFilter(tid, i, buf)
+		if errors.Is(err, unix.ENOENT) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, err)
+		}
+		if n <= 0 || n > len(buf) {
+			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, fmt.Errorf("kernel reports %d instructions", n))
+		}
+		out = append(out, append([]unix.SockFilter(nil), buf[:n]...))
+	}
+}
