@@ -50,6 +50,7 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s := &session{pid: h.Pid(), t: t, snap: snap, opt: opt}
+	s.seccomp.expect(s, patchCalls(jobs))
 	err = s.patch(h, jobs)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {

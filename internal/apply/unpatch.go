@@ -52,6 +52,7 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s := &session{pid: h.Pid(), t: t, snap: snap, opt: opt}
+	s.seccomp.expect(s, unpatchCalls(us))
 	err = s.unpatch(us)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {

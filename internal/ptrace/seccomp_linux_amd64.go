@@ -3,6 +3,7 @@ package ptrace
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,22 +38,40 @@ func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
 	// through another thread's SECCOMP_FILTER_FLAG_TSYNC) goes on top of
 	// the chain: the index of an existing filter, counted from the first,
 	// stays the same.
-	buf := make([]unix.SockFilter, unix.BPF_MAXINSNS)
 	var out [][]unix.SockFilter
 	for i := 0; ; i++ {
 		if i == maxSeccompFilters {
 			return nil, p.errorf("read seccomp filters", tid, 0, fmt.Errorf("more than %d filters", maxSeccompFilters))
 		}
-		n, err := seccompGetFilter(tid, i, buf)
-		if errors.Is(err, unix.ENOENT) {
+		// The length first: a thread with no filter costs one call and no
+		// buffer.
+		if _, err := seccompGetFilter(tid, i, nil); errors.Is(err, unix.ENOENT) {
 			return out, nil
+		} else if err != nil {
+			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, err)
 		}
+		f, err := readFilter(tid, i)
 		if err != nil {
 			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, err)
 		}
-		if n <= 0 || n > len(buf) {
-			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, fmt.Errorf("kernel reports %d instructions", n))
-		}
-		out = append(out, append([]unix.SockFilter(nil), buf[:n]...))
+		out = append(out, f)
 	}
+}
+
+// filterBufs holds buffers of BPF_MAXINSNS instructions for
+// PTRACE_SECCOMP_GET_FILTER.
+var filterBufs = sync.Pool{New: func() any { return new([unix.BPF_MAXINSNS]unix.SockFilter) }}
+
+// readFilter copies filter index of tid. Must be called via p.do.
+func readFilter(tid, index int) ([]unix.SockFilter, error) {
+	buf := filterBufs.Get().(*[unix.BPF_MAXINSNS]unix.SockFilter)
+	defer filterBufs.Put(buf)
+	n, err := seccompGetFilter(tid, index, buf[:])
+	if err != nil {
+		return nil, err
+	}
+	if n <= 0 || n > len(buf) {
+		return nil, fmt.Errorf("kernel reports %d instructions", n)
+	}
+	return append([]unix.SockFilter(nil), buf[:n]...), nil
 }

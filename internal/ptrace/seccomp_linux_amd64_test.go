@@ -36,7 +36,7 @@ func seccompTarget(t *testing.T, policy string) (int, []int) {
 	}
 	buildMu.Unlock()
 	cmd, out := testutil.StartTarget(t, bin, policy)
-	s := testutil.WaitOutput(t, out, " tick\n", 5*time.Second)
+	s := testutil.WaitOutput(t, out, " tick 0\n", 5*time.Second)
 	var lens []int
 	for _, l := range strings.Split(s, "\n") {
 		if rest, ok := strings.CutPrefix(l, "filters "); ok {
