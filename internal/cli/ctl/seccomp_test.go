@@ -42,7 +42,7 @@ func TestSeccomp(t *testing.T) {
 		{"errno-mmap", text, refusedOn + mmap + ` would fail with EPERM under` + byFilter + `\(SECCOMP_RET_ERRNO\(EPERM\)\)`},
 		{"two", data, refusedOn + mprotect + killed},
 		{"thread", text, `pid %d thread \d+: ` + mmap + killed},
-		{"strict", text, refusedOn + `mmap\(.*\) would be killed: the process is in seccomp strict mode \(SECCOMP_MODE_STRICT\)`},
+		{"strict", text, refusedOn + `mmap\(.*\) would be killed: the process is in seccomp strict mode \(SECCOMP_MODE_STRICT\), which allows only read, write, exit and rt_sigreturn`},
 	}
 	for _, tc := range refused {
 		t.Run(tc.policy, func(t *testing.T) {
@@ -51,7 +51,7 @@ func TestSeccomp(t *testing.T) {
 			tg.wait(t, tick)
 			code := testutil.ProcessText(t, tg.pid, tc.pb.Binary)
 			r := testutil.Ctl(t, "patch", "-p", tg.p(), tc.pb.Kpatch)
-			want := regexp.MustCompile(fmt.Sprintf(tc.want, tg.pid))
+			want := regexp.MustCompile("^" + fmt.Sprintf(tc.want, tg.pid) + "\n$")
 			if !want.MatchString(r.Stderr) {
 				t.Errorf("got stderr %q, want a line matching %q", r.Stderr, want)
 			}
