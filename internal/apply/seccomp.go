@@ -23,9 +23,9 @@ import (
 type seccompSource interface {
 	// SeccompModes reads the mode of every thread; the target may run.
 	SeccompModes() (map[int]seccompMode, error)
-	// SeccompFilters returns the filters of stopped thread tid, the first
-	// installed first, or errNotFilterMode.
-	SeccompFilters(tid int) ([][]seccomp.Insn, error)
+	// SeccompFilters returns the filters of every thread in filter mode,
+	// the first installed first; the target is stopped.
+	SeccompFilters() (map[int][][]seccomp.Insn, error)
 }
 
 // seccompMode is a thread's /proc status: Seccomp and Seccomp_filters.
@@ -33,10 +33,6 @@ type seccompMode struct {
 	mode    int // 0 disabled, 1 strict, 2 filter
 	filters int // -1 when the kernel does not say
 }
-
-// errNotFilterMode is returned by SeccompFilters for a thread with no
-// filter (PTRACE_SECCOMP_GET_FILTER: EINVAL).
-var errNotFilterMode = errors.New("thread not in seccomp filter mode")
 
 // seccompGuard is a session's seccomp check.
 type seccompGuard struct {
@@ -149,12 +145,14 @@ func sigreturnCall() seccomp.Call {
 }
 
 // loadSeccomp reads the seccomp state of every thread of the stopped
-// target. modes, read before the stop, spares most /proc reads in it: a
-// thread can only have moved from no policy to one, and
-// PTRACE_SECCOMP_GET_FILTER sees a move to filter mode.
+// target. modes, read before the stop, spare /proc reads in it: a thread
+// can only have moved from no policy to one, and the filters read in the
+// stop show a move to filter mode.
 func loadSeccomp(t Target, pid int, modes map[int]seccompMode) (*seccompPolicy, error) {
-	l := &seccompLoader{src: t.(seccompSource), pid: pid, modes: modes,
+	src := t.(seccompSource)
+	l := &seccompLoader{src: src, pid: pid, modes: modes,
 		p: &seccompPolicy{pid: pid}, seen: map[string]bool{}}
+	l.filters, l.filterErr = src.SeccompFilters()
 	for _, tid := range t.Tids() {
 		if err := l.thread(tid); err != nil {
 			return nil, err
@@ -164,12 +162,14 @@ func loadSeccomp(t Target, pid int, modes map[int]seccompMode) (*seccompPolicy, 
 }
 
 type seccompLoader struct {
-	src   seccompSource
-	pid   int
-	modes map[int]seccompMode
-	fresh bool // modes were read in this stop
-	p     *seccompPolicy
-	seen  map[string]bool // filter chains already in p
+	src       seccompSource
+	pid       int
+	modes     map[int]seccompMode
+	fresh     bool // modes were read in this stop
+	filters   map[int][][]seccomp.Insn
+	filterErr error // ptrace cannot read them (no CAP_SYS_ADMIN...)
+	p         *seccompPolicy
+	seen      map[string]bool // filter chains already in p
 }
 
 // reread reads the modes in the stop.
@@ -183,47 +183,35 @@ func (l *seccompLoader) reread() error {
 }
 
 func (l *seccompLoader) thread(tid int) error {
-	if _, ok := l.modes[tid]; !ok && !l.fresh {
+	_, known := l.modes[tid]
+	// Without the filters, only /proc read in this stop tells that a
+	// thread has none.
+	if (!known || l.filterErr != nil) && !l.fresh {
 		if err := l.reread(); err != nil {
 			return err
 		}
 	}
 	m, ok := l.modes[tid]
+	fs, filtered := l.filters[tid]
 	switch {
 	case !ok:
 		return fmt.Errorf("%s: seccomp mode unknown", who(l.pid, tid))
 	case m.mode == 1:
 		l.p.strict = tid
-		return nil
-	case m.mode == 0 && l.fresh:
-		return nil
-	}
-	fs, err := l.src.SeccompFilters(tid)
-	switch {
-	case err == nil:
+	case l.filterErr != nil && m.mode == 2:
+		return unreadable(l.pid, tid, l.filterErr)
+	case filtered:
 		if m.filters > len(fs) {
 			return fmt.Errorf("%s: read %d seccomp filters, /proc shows %d", who(l.pid, tid), len(fs), m.filters)
 		}
 		l.p.add(tid, fs, l.seen)
-		return nil
-	case m.mode == 0 && errors.Is(err, errNotFilterMode):
-		// Still no filter. (A thread that entered strict mode since the
-		// modes were read is not seen: that takes a prctl in the instant
-		// between the read and the stop.)
-		return nil
-	case m.mode == 0:
-		// ptrace cannot tell (no CAP_SYS_ADMIN...): ask /proc in the stop.
-		if rerr := l.reread(); rerr != nil {
-			return rerr
-		}
-		if l.modes[tid].mode == 1 {
-			l.p.strict = tid
-		}
-		if l.modes[tid].mode != 2 {
-			return nil
-		}
+	case m.mode == 2:
+		return fmt.Errorf("%s: in seccomp filter mode, but has no filter", who(l.pid, tid))
 	}
-	return unreadable(l.pid, tid, err)
+	// Otherwise no policy. (A thread that entered strict mode since the
+	// modes were read is not seen: that takes a prctl in the instant
+	// between the read and the stop.)
+	return nil
 }
 
 func (p *seccompPolicy) add(tid int, fs [][]seccomp.Insn, seen map[string]bool) {

@@ -29,20 +29,21 @@ func (t *ptraceTarget) SeccompModes() (map[int]seccompMode, error) {
 	return modes, nil
 }
 
-// SeccompFilters reads the filters of stopped thread tid.
-func (t *ptraceTarget) SeccompFilters(tid int) ([][]seccomp.Insn, error) {
-	fs, err := t.Process.SeccompFilters(tid)
-	if errors.Is(err, unix.EINVAL) {
-		return nil, errNotFilterMode
-	}
+// SeccompFilters reads the filters of every thread in filter mode.
+func (t *ptraceTarget) SeccompFilters() (map[int][][]seccomp.Insn, error) {
+	all, err := t.Process.AllSeccompFilters()
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]seccomp.Insn, len(fs))
-	for i, f := range fs {
-		out[i] = make([]seccomp.Insn, len(f))
-		for k, in := range f {
-			out[i][k] = seccomp.Insn{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+	out := make(map[int][][]seccomp.Insn, len(all))
+	for tid, fs := range all {
+		out[tid] = make([][]seccomp.Insn, len(fs))
+		for i, f := range fs {
+			insns := make([]seccomp.Insn, len(f))
+			for k, in := range f {
+				insns[k] = seccomp.Insn{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+			}
+			out[tid][i] = insns
 		}
 	}
 	return out, nil

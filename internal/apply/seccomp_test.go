@@ -45,16 +45,20 @@ func (f *seccompFake) SeccompModes() (map[int]seccompMode, error) {
 	return m, nil
 }
 
-func (f *seccompFake) SeccompFilters(tid int) ([][]seccomp.Insn, error) {
+func (f *seccompFake) SeccompFilters() (map[int][][]seccomp.Insn, error) {
 	switch {
 	case !f.stopped:
 		return nil, fmt.Errorf("fake: filters of a running thread")
 	case f.filterErr != nil:
 		return nil, f.filterErr
-	case f.modes[tid].mode != 2:
-		return nil, errNotFilterMode
 	}
-	return f.filters[tid], nil
+	all := map[int][][]seccomp.Insn{}
+	for _, tid := range f.tids {
+		if f.modes[tid].mode == 2 {
+			all[tid] = f.filters[tid]
+		}
+	}
+	return all, nil
 }
 
 // setFilters puts thread tid in filter mode with fs.

@@ -23,17 +23,55 @@ const maxSeccompFilters = 32768 / 5
 func (p *Process) SeccompFilters(tid int) ([][]unix.SockFilter, error) {
 	var out [][]unix.SockFilter
 	var err error
-	if e := p.do(func() { out, err = p.seccompFiltersLocked(tid) }); e != nil {
+	if e := p.do(func() {
+		if _, err = p.stoppedThread(tid); err != nil {
+			err = p.errorf("read seccomp filters", tid, 0, err)
+			return
+		}
+		out, err = p.seccompFiltersLocked(tid)
+	}); e != nil {
 		return nil, e
 	}
 	return out, err
 }
 
-// Must be called via p.do.
-func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
-	if _, err := p.stoppedThread(tid); err != nil {
-		return nil, p.errorf("read seccomp filters", tid, 0, err)
+// AllSeccompFilters returns the filters of every thread in filter mode
+// (SeccompFilters), in one request to the tracer thread: it runs in the
+// stop, one PTRACE_SECCOMP_GET_FILTER per thread with no filter. Every
+// thread must be stopped.
+func (p *Process) AllSeccompFilters() (map[int][][]unix.SockFilter, error) {
+	var all map[int][][]unix.SockFilter
+	var err error
+	if e := p.do(func() { all, err = p.allSeccompFiltersLocked() }); e != nil {
+		return nil, e
 	}
+	return all, err
+}
+
+// Must be called via p.do.
+func (p *Process) allSeccompFiltersLocked() (map[int][][]unix.SockFilter, error) {
+	if p.exited {
+		return nil, p.errorf("read seccomp filters", 0, 0, ErrProcessExited)
+	}
+	all := map[int][][]unix.SockFilter{}
+	for tid, t := range p.threads {
+		if !t.stopped {
+			return nil, p.errorf("read seccomp filters", tid, 0, errRunning)
+		}
+		fs, err := p.seccompFiltersLocked(tid)
+		if errors.Is(err, unix.EINVAL) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		all[tid] = fs
+	}
+	return all, nil
+}
+
+// Must be called via p.do, with thread tid stopped.
+func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
 	// A filter is never changed once attached, and a new one (even
 	// through another thread's SECCOMP_FILTER_FLAG_TSYNC) goes on top of
 	// the chain: the index of an existing filter, counted from the first,
@@ -44,15 +82,21 @@ func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
 			return nil, p.errorf("read seccomp filters", tid, 0, fmt.Errorf("more than %d filters", maxSeccompFilters))
 		}
 		// The length first: a thread with no filter costs one call and no
-		// buffer.
-		if _, err := seccompGetFilter(tid, i, nil); errors.Is(err, unix.ENOENT) {
+		// buffer (and no formatting: the stop waits for this).
+		_, err := seccompGetFilter(tid, i, nil)
+		if errors.Is(err, unix.ENOENT) {
 			return out, nil
-		} else if err != nil {
-			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, err)
 		}
-		f, err := readFilter(tid, i)
+		var f []unix.SockFilter
+		if err == nil {
+			f, err = readFilter(tid, i)
+		}
 		if err != nil {
-			return nil, p.errorf(fmt.Sprintf("read seccomp filter %d", i), tid, 0, err)
+			op := "read seccomp filters"
+			if i > 0 {
+				op = fmt.Sprintf("read seccomp filter %d", i)
+			}
+			return nil, p.errorf(op, tid, 0, err)
 		}
 		out = append(out, f)
 	}

@@ -2,6 +2,7 @@ package ptrace_test
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -121,8 +122,33 @@ func TestSeccompFiltersPerThread(t *testing.T) {
 	if len(fs) != 1 || len(lens) != 1 || len(fs[0]) != lens[0] {
 		t.Errorf("got %d filters, want one of %v instructions", len(fs), lens)
 	}
+	all, err := p.AllSeccompFilters()
+	if err != nil || len(all) != 1 || len(all[tids[1]]) != 1 {
+		t.Errorf("got %v, %v, want the filter of thread %d only", all, err, tids[1])
+	}
 	if err := p.Detach(); err != nil {
 		t.Fatal(err)
 	}
 	assertNotTraced(t, pid)
+}
+
+// BenchmarkSeccompProbe measures what the seccomp check adds to a stop of
+// a target with no policy: AllSeccompFilters, one PTRACE_SECCOMP_GET_FILTER
+// per thread (9) failing with EINVAL. Compare with BenchmarkStopResume.
+func BenchmarkSeccompProbe(b *testing.B) {
+	p, _ := startBench(b)
+	if err := p.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	err := p.Batch(func() error {
+		for b.Loop() {
+			if all, err := p.AllSeccompFilters(); err != nil || len(all) != 0 {
+				return fmt.Errorf("got %v, %v, want no filters", all, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
