@@ -4,9 +4,14 @@ package ctl_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/golibcare/golibcare/internal/testutil"
 )
@@ -121,4 +126,93 @@ func seccompTarget(t *testing.T, bin, policy string) *target {
 	testutil.MustHavePtrace(t)
 	cmd, out := testutil.StartTarget(t, bin, policy)
 	return &target{pid: cmd.Process.Pid, out: out, bin: bin}
+}
+
+// TestSeccompUnprivileged runs libcare-ctl and its target as nobody:
+// without CAP_SYS_ADMIN the filters cannot be read, so a process under a
+// filter is refused (whatever the filter says), and a process with no
+// policy is patched as usual (the modes are read from /proc in the stop).
+func TestSeccompUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping test: needs root to run as another user")
+	}
+	pb := buildPatch(t, testutil.CopyFixture(t, "ctl"),
+		testutil.ManualOpts{Orig: "seccomp.c", Patched: "seccomp.patched.c", LDFlags: []string{"-pthread"}})
+	open, err := os.MkdirTemp("", "ctl-seccomp-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(open)
+	ctl, bin, patch := filepath.Join(open, "libcare-ctl"), filepath.Join(open, "seccomp"), filepath.Join(open, "seccomp.kpatch")
+	copyFile(t, testutil.Tool(t, "libcare-ctl"), ctl)
+	copyFile(t, pb.Binary, bin)
+	copyFile(t, pb.Kpatch, patch)
+	for _, p := range []string{open, ctl, bin, patch} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nobody := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	run := func(args ...string) (string, string, error) {
+		cmd := exec.Command(ctl, args...)
+		cmd.SysProcAttr = nobody
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+
+	tg := nobodyTarget(t, bin, "allow", nobody)
+	tg.wait(t, "seccomp allow tick 0\n")
+	_, stderr, err := run("patch", "-p", tg.p(), patch)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 255 {
+		t.Fatalf("got %v, want exit 255", err)
+	}
+	want := fmt.Sprintf("pid %d runs under seccomp filters that cannot be read (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN", tg.pid)
+	if !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("got stderr %q, want one line starting %q", stderr, want)
+	}
+	testutil.CheckUntraced(t, tg.pid)
+	tg.skip()
+	tg.wait(t, "seccomp allow tick 0\n")
+
+	tg = nobodyTarget(t, bin, "none", nobody)
+	tg.wait(t, "seccomp none tick 0\n")
+	if stdout, stderr, err := run("patch", "-p", tg.p(), patch); err != nil {
+		t.Fatalf("patch as nobody: %v\n%s%s", err, stdout, stderr)
+	}
+	tg.skip()
+	tg.wait(t, "seccomp none tick 1\n")
+	if stdout, stderr, err := run("unpatch", "-p", tg.p()); err != nil {
+		t.Fatalf("unpatch as nobody: %v\n%s%s", err, stdout, stderr)
+	}
+	tg.skip()
+	tg.wait(t, "seccomp none tick 0\n")
+	testutil.CheckUntraced(t, tg.pid)
+}
+
+// nobodyTarget starts bin with policy as the user of attr; a cleanup kills
+// it by pid and reaps it.
+func nobodyTarget(t *testing.T, bin, policy string, attr *syscall.SysProcAttr) *target {
+	t.Helper()
+	testutil.MustHavePtrace(t)
+	out := &testutil.Output{}
+	cmd := exec.Command(bin, policy)
+	cmd.SysProcAttr = attr
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	t.Cleanup(func() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		waited := make(chan struct{})
+		go func() { cmd.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(waitTime):
+			t.Errorf("target %s (pid %d) not reaped %v after SIGKILL", bin, pid, waitTime)
+		}
+	})
+	return &target{pid: pid, out: out, bin: bin}
 }
