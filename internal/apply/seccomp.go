@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/golibcare/golibcare/internal/seccomp"
@@ -14,10 +15,10 @@ import (
 // patched (issue 8). A session therefore plans its calls (expect, while
 // the target runs), checks them all in its first stop, before the flow
 // changes anything, and checks each call again before it runs (a later
-// stop may see new filters). Filters belong to
-// threads: every thread's policy is checked, because which thread runs
-// the calls is the tracer's choice (internal/ptrace) and in practice the
-// threads share their filters (inherited, or SECCOMP_FILTER_FLAG_TSYNC).
+// stop may see new filters). Filters belong to threads: every thread's
+// policy is checked, because which thread runs the calls is the tracer's
+// choice (internal/ptrace) and in practice the threads share their
+// filters (inherited, or SECCOMP_FILTER_FLAG_TSYNC).
 
 // seccompSource is a Target that can tell its threads' seccomp state.
 type seccompSource interface {
@@ -150,8 +151,7 @@ func sigreturnCall() seccomp.Call {
 // stop show a move to filter mode.
 func loadSeccomp(t Target, pid int, modes map[int]seccompMode) (*seccompPolicy, error) {
 	src := t.(seccompSource)
-	l := &seccompLoader{src: src, pid: pid, modes: modes,
-		p: &seccompPolicy{pid: pid}, seen: map[string]bool{}}
+	l := &seccompLoader{src: src, pid: pid, modes: modes, p: &seccompPolicy{pid: pid}}
 	l.filters, l.filterErr = src.SeccompFilters()
 	for _, tid := range t.Tids() {
 		if err := l.thread(tid); err != nil {
@@ -169,7 +169,6 @@ type seccompLoader struct {
 	filters   map[int][][]seccomp.Insn
 	filterErr error // ptrace cannot read them (no CAP_SYS_ADMIN...)
 	p         *seccompPolicy
-	seen      map[string]bool // filter chains already in p
 }
 
 // reread reads the modes in the stop.
@@ -204,7 +203,7 @@ func (l *seccompLoader) thread(tid int) error {
 		if m.filters > len(fs) {
 			return fmt.Errorf("%s: read %d seccomp filters, /proc shows %d", who(l.pid, tid), len(fs), m.filters)
 		}
-		l.p.add(tid, fs, l.seen)
+		l.p.add(tid, fs)
 	case m.mode == 2:
 		return fmt.Errorf("%s: in seccomp filter mode, but has no filter", who(l.pid, tid))
 	}
@@ -214,12 +213,15 @@ func (l *seccompLoader) thread(tid int) error {
 	return nil
 }
 
-func (p *seccompPolicy) add(tid int, fs [][]seccomp.Insn, seen map[string]bool) {
-	key := fmt.Sprint(fs)
-	if !seen[key] {
-		seen[key] = true
-		p.sets = append(p.sets, filterSet{tid, fs})
+// add records the filters of thread tid, unless another thread has the
+// same (threads usually share their chain).
+func (p *seccompPolicy) add(tid int, fs [][]seccomp.Insn) {
+	for _, set := range p.sets {
+		if slices.EqualFunc(set.filters, fs, slices.Equal) {
+			return
+		}
 	}
+	p.sets = append(p.sets, filterSet{tid, fs})
 }
 
 func unreadable(pid, tid int, err error) error {
