@@ -8,6 +8,8 @@ command -v make >/dev/null || need+=(make)
 command -v strip >/dev/null || need+=(binutils)
 command -v readelf >/dev/null || need+=(binutils)
 command -v patch >/dev/null || need+=(patch) # diff forms are checked against GNU patch
+# internal/seccomp checks its interpreter on filters libseccomp compiles.
+[ -e /usr/include/seccomp.h ] || need+=(libseccomp-dev)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2

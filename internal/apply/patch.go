@@ -58,6 +58,7 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	if s.t, err = h.Attach(); err != nil {
 		return nil, err
 	}
+	s.seccomp.expect(s, patchCalls(jobs))
 	err = s.patch(jobs)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {

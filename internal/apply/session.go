@@ -72,6 +72,7 @@ type session struct {
 	stopped bool
 	since   time.Time
 	frozen  time.Duration
+	seccomp seccompGuard
 }
 
 // held runs f, which stops the target, on the tracer thread with the
@@ -94,7 +95,7 @@ func (s *session) stop() error {
 		return fmt.Errorf("stop pid %d: %w", s.pid, err)
 	}
 	s.opt.Debugf("stopped %d thread(s) in %v", len(s.t.Tids()), time.Since(s.since))
-	return nil
+	return s.seccomp.stopped(s)
 }
 
 func (s *session) resume() error {
@@ -130,6 +131,10 @@ func (s *session) detach() error {
 func (s *session) syscall(nr uint64, args ...uint64) (uint64, error) {
 	if s.snap.Stub == 0 {
 		return 0, fmt.Errorf("pid %d: no executable mapping for remote syscalls", s.pid)
+	}
+	c := remoteCall(nr, args)
+	if err := s.seccomp.allow(s, &c); err != nil {
+		return 0, err
 	}
 	beforeChange()
 	return s.t.Syscall(s.snap.Stub, nr, args...)

@@ -54,6 +54,7 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 	if s.t, err = h.Attach(); err != nil {
 		return nil, err
 	}
+	s.seccomp.expect(s, unpatchCalls(us))
 	err = s.unpatch(us)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {

@@ -59,6 +59,12 @@ type Status struct {
 	PPid      int
 	TracerPid int    // thread id of the tracer, 0 when not traced
 	Uid, Gid  [4]int // real, effective, saved, filesystem
+	// Seccomp is the thread's seccomp mode: 0 disabled, 1 strict, 2
+	// filter (0 when the kernel has no CONFIG_SECCOMP and shows no line).
+	Seccomp int
+	// SeccompFilters is the number of filters of the thread (Linux 5.9+;
+	// -1 when the kernel does not show it).
+	SeccompFilters int
 }
 
 // ReadStatus reads and parses /proc/<pid>/status; pid may be a thread id.
@@ -78,7 +84,7 @@ func ReadStatus(pid int) (*Status, error) {
 // ignored; the Name, State, Tgid, Pid, PPid, TracerPid, Uid and Gid lines are
 // required.
 func ParseStatus(r io.Reader) (*Status, error) {
-	var s Status
+	s := Status{SeccompFilters: -1}
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -125,6 +131,10 @@ func (s *Status) set(key, val string) error {
 		s.Uid, err = parseIDs(val)
 	case "Gid":
 		s.Gid, err = parseIDs(val)
+	case "Seccomp":
+		s.Seccomp, err = strconv.Atoi(val)
+	case "Seccomp_filters":
+		s.SeccompFilters, err = strconv.Atoi(val)
 	}
 	return err
 }

@@ -47,6 +47,34 @@ func TestParseStatusErrors(t *testing.T) {
 	}
 }
 
+func TestParseStatusSeccomp(t *testing.T) {
+	base := "Name:\tx\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\nPPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+	tests := []struct {
+		name          string
+		in            string
+		mode, filters int
+	}{
+		{"filter", base + "NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t3\n", 2, 3},
+		{"strict", base + "Seccomp:\t1\nSeccomp_filters:\t0\n", 1, 0},
+		{"before 5.9", base + "Seccomp:\t2\n", 2, -1},
+		{"no CONFIG_SECCOMP", base, 0, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := ParseStatus(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Seccomp != tt.mode || s.SeccompFilters != tt.filters {
+				t.Errorf("got mode %d filters %d, want %d %d", s.Seccomp, s.SeccompFilters, tt.mode, tt.filters)
+			}
+		})
+	}
+	if _, err := ParseStatus(strings.NewReader(base + "Seccomp:\tx\n")); err == nil {
+		t.Errorf("got no error for a bad Seccomp line, want one")
+	}
+}
+
 func TestReadStatusSelf(t *testing.T) {
 	s, err := ReadStatus(os.Getpid())
 	if err != nil {
