@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 )
 
 // DecodeHeader decodes the 504-byte header at the start of b and checks its
@@ -32,14 +35,50 @@ type File struct {
 	ELF []byte
 }
 
-// Decode checks b like LibcarePlus's patch_file_verify and returns the
-// header and the embedded ELF.
+// Read reads one .kpatch file from r: the header, then the total_size
+// bytes it announces, never more than max bytes in all, and decodes it.
+// The buffer grows with what r really holds, so a header that claims more
+// than the file has costs nothing; bytes after total_size are not read.
+func Read(r io.Reader, max int64) (*File, error) {
+	hb := make([]byte, HeaderSize)
+	if n, err := io.ReadFull(r, hb); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("file size %d is less than the kpatch header size %d: %w", n, HeaderSize, ErrTruncated)
+		}
+		return nil, err
+	}
+	h, err := DecodeHeader(hb)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(h.TotalSize)
+	if total > max {
+		return nil, fmt.Errorf("total_size %d exceeds the limit of %d bytes: %w", total, max, ErrTooLarge)
+	}
+	buf := bytes.NewBuffer(hb)
+	if total > HeaderSize {
+		if n, err := io.CopyN(buf, r, total-HeaderSize); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("total_size %d exceeds file size %d: %w", total, HeaderSize+n, ErrTruncated)
+			}
+			return nil, err
+		}
+	}
+	return Decode(buf.Bytes())
+}
+
+// Decode checks b like LibcarePlus's patch_file_verify, and also the
+// checksum when it is set, the patch id, and that total_size is what the
+// ELF occupies (doc.go). It returns the header and the embedded ELF.
 func Decode(b []byte) (*File, error) {
 	if len(b) < HeaderSize {
 		return nil, fmt.Errorf("file size %d is less than the kpatch header size %d: %w", len(b), HeaderSize, ErrTruncated)
 	}
 	h, err := DecodeHeader(b)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.checkID(); err != nil {
 		return nil, err
 	}
 	size := uint64(len(b))
@@ -51,34 +90,83 @@ func Decode(b []byte) (*File, error) {
 		return nil, fmt.Errorf("kpatch_offset %d outside the file (total_size %d): %w", off, total, ErrTruncated)
 	}
 	img := b[off:total]
-	if err := checkELF(img); err != nil {
+	if h.Csum != 0 {
+		if got := Checksum(img); got != h.Csum {
+			return nil, fmt.Errorf("csum %#08x, but the ELF's CRC-32 is %#08x: %w", h.Csum, got, ErrChecksum)
+		}
+	}
+	extent, err := checkELF(img)
+	if err != nil {
 		return nil, err
+	}
+	if padded := alignELF(extent); padded != uint64(len(img)) {
+		return nil, fmt.Errorf("total_size %d: the header gives the ELF %d bytes, but it ends at %d (%d padded): %w",
+			total, len(img), extent, padded, ErrBadHeader)
 	}
 	return &File{Header: *h, ELF: img}, nil
 }
 
-func checkELF(img []byte) error {
+// Checksum returns the CRC-32 kpatch_make stores in csum for an ELF image
+// (with its padding): IEEE polynomial, as doc.go says.
+func Checksum(img []byte) uint32 { return crc32.ChecksumIEEE(img) }
+
+func alignELF(n uint64) uint64 { return (n + elfAlign - 1) &^ (elfAlign - 1) }
+
+// checkID refuses ids kpatch_make cannot write: empty, or filling the
+// whole field with no NUL (a C reader would run into the next field).
+func (h *Header) checkID() error {
+	i := bytes.IndexByte(h.ID[:], 0)
+	switch {
+	case i < 0:
+		return fmt.Errorf("patch id %q is not NUL-terminated: %w", h.ID[:], ErrBadHeader)
+	case i == 0:
+		return fmt.Errorf("empty patch id: %w", ErrBadHeader)
+	}
+	return nil
+}
+
+// checkELF checks the ELF header and the section header table, and returns
+// the ELF's extent: where its last section or its section headers end.
+func checkELF(img []byte) (uint64, error) {
 	if !bytes.HasPrefix(img, []byte(elf.ELFMAG)) {
-		return fmt.Errorf("no ELF magic at kpatch_offset: %w", ErrBadELF)
+		return 0, fmt.Errorf("no ELF magic at kpatch_offset: %w", ErrBadELF)
 	}
 	var eh elf.Header64
 	if _, err := binary.Decode(img, binary.LittleEndian, &eh); err != nil {
-		return fmt.Errorf("elf header: %w", ErrBadELF)
+		return 0, fmt.Errorf("elf header: %w", ErrBadELF)
 	}
 	if elf.Class(eh.Ident[elf.EI_CLASS]) != elf.ELFCLASS64 || elf.Data(eh.Ident[elf.EI_DATA]) != elf.ELFDATA2LSB {
-		return fmt.Errorf("not a little-endian ELF64 object: %w", ErrBadELF)
+		return 0, fmt.Errorf("not a little-endian ELF64 object: %w", ErrBadELF)
 	}
 	if elf.Type(eh.Type) != elf.ET_REL {
-		return fmt.Errorf("e_type %v, want ET_REL: %w", elf.Type(eh.Type), ErrBadELF)
+		return 0, fmt.Errorf("e_type %v, want ET_REL: %w", elf.Type(eh.Type), ErrBadELF)
 	}
 	if eh.Shentsize != 64 {
-		return fmt.Errorf("e_shentsize %d, want 64: %w", eh.Shentsize, ErrBadELF)
+		return 0, fmt.Errorf("e_shentsize %d, want 64: %w", eh.Shentsize, ErrBadELF)
 	}
+	if eh.Shnum == 0 {
+		return 0, fmt.Errorf("no section headers (e_shnum 0): %w", ErrBadELF)
+	}
+	size := uint64(len(img))
 	end := eh.Shoff + uint64(eh.Shnum)*64
-	if eh.Shoff > uint64(len(img)) || end > uint64(len(img)) {
-		return fmt.Errorf("section headers at %#x+%d outside the %d-byte ELF: %w", eh.Shoff, eh.Shnum, len(img), ErrTruncated)
+	if eh.Shoff > size || end > size {
+		return 0, fmt.Errorf("section headers at %#x+%d outside the %d-byte ELF: %w", eh.Shoff, eh.Shnum, len(img), ErrTruncated)
 	}
-	return nil
+	extent := max(end, 64)
+	for i := range uint64(eh.Shnum) {
+		var sh elf.Section64
+		if _, err := binary.Decode(img[eh.Shoff+i*64:], binary.LittleEndian, &sh); err != nil {
+			return 0, fmt.Errorf("section header %d: %w", i, ErrBadELF)
+		}
+		if t := elf.SectionType(sh.Type); t == elf.SHT_NOBITS || t == elf.SHT_NULL {
+			continue
+		}
+		if sh.Off > size || sh.Size > size-sh.Off {
+			return 0, fmt.Errorf("section %d at %#x+%#x outside the %d-byte ELF: %w", i, sh.Off, sh.Size, size, ErrTruncated)
+		}
+		extent = max(extent, sh.Off+sh.Size)
+	}
+	return extent, nil
 }
 
 // Info mirrors struct kpatch_info (48 bytes).

@@ -5,18 +5,25 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 )
 
 // minimalREL returns the smallest ET_REL image Decode accepts: an ELF
 // header followed by one empty section header.
-func minimalREL() []byte {
+func minimalREL() []byte { return relWith(nil) }
+
+// relWith returns an ET_REL image: the ELF header, then data as the
+// contents of a PROGBITS section, then the section headers (null + that
+// section), so the image's extent is its length.
+func relWith(data []byte) []byte {
 	eh := elf.Header64{
 		Type:      uint16(elf.ET_REL),
 		Machine:   uint16(elf.EM_X86_64),
 		Version:   uint32(elf.EV_CURRENT),
-		Shoff:     64,
+		Shoff:     uint64(64 + len(data)),
 		Ehsize:    64,
 		Shentsize: 64,
 		Shnum:     1,
@@ -25,8 +32,15 @@ func minimalREL() []byte {
 	eh.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
 	eh.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
 	eh.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	shdrs := []elf.Section64{{}}
+	if data != nil {
+		eh.Shnum = 2
+		shdrs = append(shdrs, elf.Section64{Type: uint32(elf.SHT_PROGBITS), Off: 64, Size: uint64(len(data))})
+	}
 	b, _ := binary.Append(nil, binary.LittleEndian, eh)
-	return append(b, make([]byte, 64)...)
+	b = append(b, data...)
+	b, _ = binary.Append(b, binary.LittleEndian, shdrs)
+	return b
 }
 
 func TestHeaderLayout(t *testing.T) {
@@ -62,7 +76,7 @@ func TestHeaderLayout(t *testing.T) {
 }
 
 func TestEncodeDecode(t *testing.T) {
-	img := append(minimalREL(), 1, 2, 3) // odd size to exercise padding
+	img := relWith([]byte{1, 2, 3}) // odd size to exercise padding
 	when := time.Unix(1700000000, 0)
 	bid := "0123456789abcdef0123456789abcdef01234567"
 	b, err := Encode("0001", bid, img, when)
@@ -99,12 +113,28 @@ func TestEncodeRejects(t *testing.T) {
 	}
 }
 
+// reseal recomputes csum after a test changed the file, so that the
+// decoder's other checks are reached.
+func reseal(b []byte) []byte {
+	h, err := DecodeHeader(b)
+	if err != nil || uint64(h.TotalSize) > uint64(len(b)) || h.KpatchOffset > h.TotalSize {
+		return b
+	}
+	binary.LittleEndian.PutUint32(b[csumOff:], Checksum(b[h.KpatchOffset:h.TotalSize]))
+	return b
+}
+
+const csumOff = 144
+
 func TestDecodeErrors(t *testing.T) {
 	good, err := Encode("0001", "ab", minimalREL(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	mutate := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	mutate := func(f func(b []byte) []byte) []byte { return reseal(f(append([]byte(nil), good...))) }
+	put32 := func(off int, v uint32) []byte {
+		return mutate(func(b []byte) []byte { binary.LittleEndian.PutUint32(b[off:], v); return b })
+	}
 	for _, tc := range []struct {
 		name string
 		in   []byte
@@ -117,6 +147,26 @@ func TestDecodeErrors(t *testing.T) {
 		{"no elf magic", mutate(func(b []byte) []byte { b[HeaderSize] = 0; return b }), ErrBadELF},
 		{"not rel", mutate(func(b []byte) []byte { b[HeaderSize+16] = byte(elf.ET_EXEC); return b }), ErrBadELF},
 		{"shoff out of range", mutate(func(b []byte) []byte { b[HeaderSize+0x28] = 0xff; return b }), ErrTruncated},
+		{"no sections", mutate(func(b []byte) []byte { b[HeaderSize+0x3c] = 0; return b }), ErrBadELF},
+		{"empty id", mutate(func(b []byte) []byte { b[8] = 0; return b }), ErrBadHeader},
+		{"id without NUL", mutate(func(b []byte) []byte { copy(b[8:16], "12345678"); return b }), ErrBadHeader},
+		{"total_size beyond the ELF", mutate(func(b []byte) []byte {
+			b = append(b, make([]byte, 64)...)
+			binary.LittleEndian.PutUint32(b[160:], uint32(len(b)))
+			return b
+		}), ErrBadHeader},
+		{"kpatch_offset past the header", put32(152, HeaderSize+16), ErrBadELF},
+		{"kpatch_offset inside the header", put32(152, 100), ErrTruncated},
+		{"csum mismatch", func() []byte {
+			b := append([]byte(nil), good...)
+			binary.LittleEndian.PutUint32(b[csumOff:], 1)
+			return b
+		}(), ErrChecksum},
+		{"flipped ELF byte", func() []byte {
+			b := append([]byte(nil), good...)
+			b[HeaderSize+70] ^= 0x10
+			return b
+		}(), ErrChecksum},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Decode(tc.in)
@@ -124,6 +174,79 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("got (%v, %v), want error %v", f, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestChecksum(t *testing.T) {
+	// The IEEE CRC-32 check value (zlib, gzip, Ethernet).
+	if got := Checksum([]byte("123456789")); got != 0xcbf43926 {
+		t.Fatalf("got CRC %#08x of \"123456789\", want 0xcbf43926", got)
+	}
+	img := relWith([]byte("some code"))
+	b, err := Encode("0001", "ab", img, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := DecodeHeader(b)
+	if want := Checksum(b[HeaderSize:]); h.Csum != want || h.Csum == 0 {
+		t.Fatalf("got csum %#08x, want %#08x (CRC of the padded ELF)", h.Csum, want)
+	}
+	// Every single-byte change in the ELF, padding included, is caught.
+	for off := HeaderSize; off < len(b); off++ {
+		m := append([]byte(nil), b...)
+		m[off] ^= 0x01
+		if _, err := Decode(m); !errors.Is(err, ErrChecksum) {
+			t.Fatalf("byte %#x flipped: got %v, want %v", off, err, ErrChecksum)
+		}
+	}
+	// csum 0 is "unchecked" (LibcarePlus files): a change in the
+	// padding then goes through.
+	unchecked := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(unchecked[csumOff:], 0)
+	unchecked[len(unchecked)-1] = 0xff
+	if _, err := Decode(unchecked); err != nil {
+		t.Errorf("csum 0: got %v, want the file accepted", err)
+	}
+}
+
+// endless is an io.Reader like /dev/zero.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	clear(p)
+	e.n += int64(len(p))
+	return len(p), nil
+}
+
+func TestRead(t *testing.T) {
+	good, err := Encode("0001", "ab", relWith([]byte{1, 2, 3}), time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(bytes.NewReader(append(append([]byte(nil), good...), "trailing bytes"...)), 1<<20)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if want, _ := Decode(good); !bytes.Equal(f.ELF, want.ELF) || f.Header != want.Header {
+		t.Errorf("Read and Decode disagree")
+	}
+	if _, err := Read(bytes.NewReader(good), int64(len(good)-1)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit below total_size: got %v, want %v", err, ErrTooLarge)
+	}
+	huge := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(huge[160:], 1<<30)
+	r := &endless{}
+	if _, err := Read(io.MultiReader(bytes.NewReader(huge), r), 1<<20); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("1 GiB total_size: got %v, want %v", err, ErrTooLarge)
+	}
+	if r.n != 0 {
+		t.Errorf("read %d bytes past the header of a refused file, want 0", r.n)
+	}
+	if _, err := Read(bytes.NewReader(huge), 1<<31); !errors.Is(err, ErrTruncated) {
+		t.Errorf("1 GiB total_size in a small file: got %v, want %v", err, ErrTruncated)
+	}
+	if _, err := Read(&endless{}, 1<<20); !errors.Is(err, ErrBadMagic) {
+		t.Errorf("/dev/zero: got %v, want %v", err, ErrBadMagic)
 	}
 }
 
@@ -151,15 +274,31 @@ func FuzzDecode(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:HeaderSize])
 	f.Add([]byte(Magic))
+	code, _ := Encode("0002", strings.Repeat("cd", 20), relWith([]byte("\x55\x48\x89\xe5\xc3")), time.Unix(1, 0))
+	f.Add(code)
+	unchecked := append([]byte(nil), code...)
+	binary.LittleEndian.PutUint32(unchecked[csumOff:], 0)
+	f.Add(unchecked)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := Decode(b)
 		if (err != nil) != (file == nil) {
 			t.Fatalf("got file %v with error %v", file != nil, err)
 		}
-		if file != nil {
-			if _, err := DecodeInfos(file.ELF); err != nil {
-				t.Fatalf("infos: %v", err)
-			}
+		read, rerr := Read(bytes.NewReader(b), int64(len(b)))
+		if (rerr != nil) != (read == nil) || (rerr == nil) != (err == nil) {
+			t.Fatalf("Read gave (%v, %v), Decode gave error %v", read != nil, rerr, err)
+		}
+		if file == nil {
+			return
+		}
+		if c := file.Header.Csum; c != 0 && Checksum(file.ELF) != c {
+			t.Fatalf("accepted csum %#08x for an ELF with CRC %#08x", c, Checksum(file.ELF))
+		}
+		if uint64(len(file.ELF))%elfAlign != 0 || file.Header.IDString() == "" {
+			t.Fatalf("accepted an ELF of %d bytes, id %q", len(file.ELF), file.Header.IDString())
+		}
+		if _, err := DecodeInfos(file.ELF); err != nil {
+			t.Fatalf("infos: %v", err)
 		}
 	})
 }
