@@ -42,6 +42,9 @@ type File struct {
 func Read(r io.Reader, max int64) (*File, error) {
 	hb := make([]byte, HeaderSize)
 	if n, err := io.ReadFull(r, hb); err != nil {
+		if k := min(n, len(Magic)); string(hb[:k]) != Magic[:k] {
+			return nil, ErrBadMagic // a short file that is not a patch at all
+		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("file size %d is less than the kpatch header size %d: %w", n, HeaderSize, ErrTruncated)
 		}
