@@ -93,8 +93,13 @@ func TestValidate(t *testing.T) {
 		{"section size", img, func(e *elfEditor) { e.put64(e.shdr(secKText)+shSize, 0x1000) }, "overlap"},
 		{"section over the ELF header", img, func(e *elfEditor) { e.put64(e.shdr(secKStrtab)+shOff, 16) }, "overlap"},
 		{"alignment", img, func(e *elfEditor) { e.put64(e.shdr(secKText)+shAlign, 3) }, "alignment"},
-		{"data not page-aligned", img, func(e *elfEditor) { e.put64(e.shdr(secKData)+shAlign, 1); e.put64(e.shdr(secKData)+shOff, e.r.shdrs[secKData].Off-8) }, "page-aligned"},
-		{"writable code", img, func(e *elfEditor) { e.put64(e.shdr(secKText)+shFlags, uint64(elf.SHF_ALLOC|elf.SHF_WRITE|elf.SHF_EXECINSTR)) }, "writable and executable"},
+		{"data not page-aligned", img, func(e *elfEditor) {
+			e.put64(e.shdr(secKData)+shAlign, 1)
+			e.put64(e.shdr(secKData)+shOff, e.r.shdrs[secKData].Off-8)
+		}, "page-aligned"},
+		{"writable code", img, func(e *elfEditor) {
+			e.put64(e.shdr(secKText)+shFlags, uint64(elf.SHF_ALLOC|elf.SHF_WRITE|elf.SHF_EXECINSTR))
+		}, "writable and executable"},
 		{"writable info", img, func(e *elfEditor) { e.put64(e.shdr(secKInfo)+shFlags, uint64(elf.SHF_ALLOC|elf.SHF_WRITE)) }, "data part"},
 		{"executable data", img, func(e *elfEditor) { e.put64(e.shdr(secKData)+shFlags, uint64(elf.SHF_ALLOC|elf.SHF_EXECINSTR)) }, "runs into the data part"},
 		{"symbol 0", img, func(e *elfEditor) { e.put8(e.sym(0)+stInfo, 1) }, "null symbol"},
@@ -109,7 +114,9 @@ func TestValidate(t *testing.T) {
 		{"reloc offset overflow", img, func(e *elfEditor) { e.put64(e.rela(secRelaKText, 1)+rOff, ^uint64(1)) }, "outside the"},
 		{"relocs overlap", img, func(e *elfEditor) { e.put64(e.rela(secRelaKText, 1)+rOff, 2) }, "two relocations"},
 		{"reloc against unloaded section", img, func(e *elfEditor) { e.put64(e.shdr(secText)+shAddr, 0) }, "no address in the target"},
-		{"info reloc type", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symFoo, uint32(elf.R_X86_64_PC32))) }, "address field"},
+		{"info reloc type", img, func(e *elfEditor) {
+			e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symFoo, uint32(elf.R_X86_64_PC32)))
+		}, "address field"},
 		{"info reloc in the terminator", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 2)+rOff, 48) }, "address field"},
 		{"info reloc on dlen", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 2)+rOff, 16) }, "address field"},
 		{"info size", img, func(e *elfEditor) { e.put64(e.shdr(secKInfo)+shSize, 48) }, "terminator"},
@@ -117,11 +124,17 @@ func TestValidate(t *testing.T) {
 		{"dlen < 5", img, func(e *elfEditor) { e.put32(e.info(0)+16, 4) }, "too small function"},
 		{"slen", img, func(e *elfEditor) { e.put32(e.info(0)+20, 0x41) }, "new code"},
 		{"slen 0", img, func(e *elfEditor) { e.put32(e.info(0)+20, 0) }, "new code"},
-		{"new code in data", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 1)+rInfo, elf.R_INFO(symData, uint32(elf.R_X86_64_64))) }, "executable section"},
+		{"new code in data", img, func(e *elfEditor) {
+			e.put64(e.rela(secRelaKInfo, 1)+rInfo, elf.R_INFO(symData, uint32(elf.R_X86_64_64)))
+		}, "executable section"},
 		{"new code past its section", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 1)+rAddend, 0x3f) }, "new code"},
 		{"new code before its section", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 1)+rAddend, ^uint64(0)) }, "new code"},
-		{"original in the patch", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symFooK, uint32(elf.R_X86_64_64))) }, "original's code"},
-		{"original is an import", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symPuts, uint32(elf.R_X86_64_64))) }, "original's code"},
+		{"original in the patch", img, func(e *elfEditor) {
+			e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symFooK, uint32(elf.R_X86_64_64)))
+		}, "original's code"},
+		{"original is an import", img, func(e *elfEditor) {
+			e.put64(e.rela(secRelaKInfo, 0)+rInfo, elf.R_INFO(symPuts, uint32(elf.R_X86_64_64)))
+		}, "original's code"},
 		{"daddr without relocation", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 0)+rInfo, 0); e.put64(e.info(0), 0x1000) }, "no relocation"},
 		{"name past its section", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 2)+rAddend, 11) }, "not a string"},
 		{"raw name", img, func(e *elfEditor) { e.put64(e.rela(secRelaKInfo, 2)+rInfo, 0); e.put64(e.info(0)+24, 0x1234) }, "name is not in the patch"},
