@@ -52,19 +52,18 @@ func OpenSourceMax(path string, maxSize int64) (*Source, error) {
 }
 
 // loadPatch reads and validates one patch file: a regular file (a FIFO or
-// a device is refused without blocking), at most maxSize bytes, read no
-// further than its header's total_size.
+// a device is refused without blocking) of at most maxSize bytes, whose
+// header agrees with its ELF before it is read whole.
 func loadPatch(path string, maxSize int64) (*PatchFile, error) {
 	f, fi, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi.Size() > maxSize {
-		return nil, fmt.Errorf("%s: %d bytes, more than the limit of %d (--max-size): %w",
-			path, fi.Size(), maxSize, kpatch.ErrTooLarge)
+	kf, err := kpatch.Load(f, fi.Size(), maxSize)
+	if errors.Is(err, kpatch.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w (raise it with --max-size)", path, err)
 	}
-	kf, err := kpatch.Read(f, maxSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
