@@ -172,3 +172,15 @@ func mustLayout(t *testing.T, img []byte) *relObj {
 	}
 	return r
 }
+
+// BenchmarkParseRelObj measures parsing plus validation of a patch ELF,
+// which runs twice per patch (when the file is opened and per object).
+func BenchmarkParseRelObj(b *testing.B) {
+	img := patchELF(allRelocs)
+	b.SetBytes(int64(len(img)))
+	for b.Loop() {
+		if _, err := parseRelObj(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

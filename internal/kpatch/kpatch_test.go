@@ -335,3 +335,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecode measures decoding a 1 MiB patch, CRC included.
+func BenchmarkDecode(b *testing.B) {
+	f, err := Encode("0001", strings.Repeat("ab", 20), relWith(make([]byte, 1<<20)), time.Unix(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(f)))
+	for b.Loop() {
+		if _, err := Decode(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
