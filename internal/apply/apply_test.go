@@ -73,6 +73,19 @@ const (
 // supported type in .kpatch.text.
 func testPatch(t testing.TB, id string, textRelas []relRela, opts ...func([]relSec)) *Source {
 	t.Helper()
+	b, err := kpatch.Encode(id, hex.EncodeToString(progBID), patchELF(textRelas, opts...), time.Unix(1e9, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := kpatch.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Source{Path: "test.kpatch", file: &PatchFile{Path: "test.kpatch", File: f}}
+}
+
+// patchELF is the ELF object of testPatch.
+func patchELF(textRelas []relRela, opts ...func([]relSec)) []byte {
 	text := make([]byte, 0x40)
 	binary.LittleEndian.PutUint32(text[0x14:], 0xaabbccdd) // TPOFF32 site
 	info := make([]byte, kpatch.InfoSize+kpatch.InfoTerminatorSize)
@@ -103,15 +116,7 @@ func testPatch(t testing.TB, id string, textRelas []relRela, opts ...func([]relS
 		{name: "tvar", typ: elf.STT_TLS, bind: elf.STB_GLOBAL, shndx: 1, value: 0x10},
 		{name: "maybe", typ: elf.STT_NOTYPE, bind: elf.STB_WEAK},
 	}
-	b, err := kpatch.Encode(id, hex.EncodeToString(progBID), relObject(secs, syms), time.Unix(1e9, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := kpatch.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Source{Path: "test.kpatch", file: &PatchFile{Path: "test.kpatch", File: f}}
+	return relObject(secs, syms)
 }
 
 var allRelocs = []relRela{
@@ -391,7 +396,10 @@ func TestCheckInfo(t *testing.T) {
 // and stays one r-x mapping.
 func TestPatchNoData(t *testing.T) {
 	p := newTarget(t)
-	noData := func(secs []relSec) { secs[6].typ, secs[6].size = elf.SHT_NOBITS, 16 }
+	noData := func(secs []relSec) {
+		secs[6] = relSec{name: ".bss", typ: elf.SHT_NOBITS, flags: elf.SHF_ALLOC | elf.SHF_WRITE, addr: 0x1800, size: 16}
+		secs[7] = relSec{name: ".rela.bss", typ: elf.SHT_NOBITS, flags: elf.SHF_ALLOC, info: 7, size: 24}
+	}
 	res := applyTest(t, p, testPatch(t, "0001", allRelocs[:4], noData))
 	pa := res.Patches[0]
 	checkPerms(t, p, uint64(pa.Address), pa.Size, "r-xp")

@@ -128,6 +128,8 @@ func TestSourceDir(t *testing.T) {
 // exactly when no object is returned.
 func FuzzParseRelObj(f *testing.F) {
 	f.Add(relObject(nil, nil))
+	f.Add(patchELF(allRelocs))
+	f.Add(patchELF(allRelocs, twoHunks))
 	f.Add(relObject([]relSec{{name: ".kpatch.info", data: make([]byte, 72)}}, []relSym{{name: "x", shndx: 1}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := parseRelObj(b)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/golibcare/golibcare/internal/elfutil"
 	"github.com/golibcare/golibcare/internal/kpatch"
 )
 
@@ -24,62 +25,79 @@ type relObj struct {
 	names    []string
 	syms     []elf.Sym64
 	symNames []string
-	symtab   int // section index of .symtab
-	info     int // section index of .kpatch.info
-	data     int // section index of .kpatch.data, or -1
+	usable   []bool // symbols relocations may use (checkSymbols)
+	symtab   int    // section index of .symtab
+	info     int    // section index of .kpatch.info
+	data     int    // section index of .kpatch.data, or -1
 }
 
 var errBadELF = errors.New("malformed patch ELF")
 
-// parseRelObj parses a private copy of the patch ELF.
+// parseRelObj parses a private copy of the patch ELF and validates it
+// (validate.go), so nothing later has to second-guess it.
 func parseRelObj(elfBytes []byte) (*relObj, error) {
 	r := &relObj{img: append([]byte(nil), elfBytes...), symtab: -1, info: -1, data: -1}
-	if err := r.parseSections(); err != nil {
-		return nil, err
-	}
-	if r.info < 0 {
-		return nil, fmt.Errorf("failed to load kpatch info: no .kpatch.info section")
-	}
-	if r.symtab < 0 {
-		return nil, fmt.Errorf("%w: no .symtab", errBadELF)
-	}
-	if err := r.parseSymbols(); err != nil {
-		return nil, err
+	steps := []func() error{r.parseSections, r.checkSections, r.requireSections, r.checkTables,
+		r.parseSymbols, r.checkSymbols, r.checkRelocs, r.checkInfos}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+func (r *relObj) requireSections() error {
+	if r.info < 0 {
+		return fmt.Errorf("failed to load kpatch info: no .kpatch.info section")
+	}
+	if r.symtab < 0 {
+		return bad("no .symtab")
+	}
+	return nil
 }
 
 func (r *relObj) parseSections() error {
 	var eh elf.Header64
 	if _, err := binary.Decode(r.img, binary.LittleEndian, &eh); err != nil {
-		return fmt.Errorf("%w: header: %v", errBadELF, err)
+		return bad("header: %v", err)
+	}
+	if elf.Machine(eh.Machine) != elf.EM_X86_64 {
+		return bad("e_machine %v, want EM_X86_64", elf.Machine(eh.Machine))
 	}
 	n := uint64(eh.Shnum)
 	if eh.Shentsize != 64 || n == 0 || n > maxSections || eh.Shoff > uint64(len(r.img)) || n*64 > uint64(len(r.img))-eh.Shoff {
-		return fmt.Errorf("%w: section headers out of range", errBadELF)
+		return bad("section headers out of range")
 	}
 	r.shdrs = make([]elf.Section64, n)
 	if _, err := binary.Decode(r.img[eh.Shoff:], binary.LittleEndian, r.shdrs); err != nil {
-		return fmt.Errorf("%w: section headers: %v", errBadELF, err)
+		return bad("section headers: %v", err)
 	}
 	for i, sh := range r.shdrs {
-		if sh.Type != uint32(elf.SHT_NOBITS) && (sh.Off > uint64(len(r.img)) || sh.Size > uint64(len(r.img))-sh.Off) {
-			return fmt.Errorf("%w: section %d outside the file", errBadELF, i)
+		if r.has(i) && (sh.Off > uint64(len(r.img)) || sh.Size > uint64(len(r.img))-sh.Off) {
+			return bad("section %d at %#x+%#x outside the %d-byte ELF", i, sh.Off, sh.Size, len(r.img))
 		}
 	}
-	if int(eh.Shstrndx) >= len(r.shdrs) {
-		return fmt.Errorf("%w: bad e_shstrndx", errBadELF)
+	if int(eh.Shstrndx) >= len(r.shdrs) || !r.has(int(eh.Shstrndx)) || r.shdrs[eh.Shstrndx].Type != uint32(elf.SHT_STRTAB) {
+		return bad("e_shstrndx %d is not a string table", eh.Shstrndx)
 	}
-	shstr := r.bytes(int(eh.Shstrndx))
-	r.names = make([]string, n)
+	return r.nameSections(r.bytes(int(eh.Shstrndx)))
+}
+
+func (r *relObj) nameSections(shstr []byte) error {
+	r.names = make([]string, len(r.shdrs))
 	for i, sh := range r.shdrs {
-		r.names[i] = cstr(shstr, sh.Name)
+		name, err := elfutil.CString(shstr, uint64(sh.Name))
+		if err != nil {
+			return bad("section %d name: %v", i, err)
+		}
+		r.names[i] = name
 		switch {
 		case sh.Type == uint32(elf.SHT_SYMTAB):
 			r.symtab = i
-		case r.names[i] == ".kpatch.info" && sh.Type != uint32(elf.SHT_NOBITS):
+		case name == ".kpatch.info" && r.has(i):
 			r.info = i
-		case r.names[i] == ".kpatch.data" && sh.Type != uint32(elf.SHT_NOBITS):
+		case name == ".kpatch.data" && r.has(i):
 			r.data = i
 		}
 	}
@@ -89,7 +107,7 @@ func (r *relObj) parseSections() error {
 // bytes returns the file contents of section i (nil for NOBITS).
 func (r *relObj) bytes(i int) []byte {
 	sh := r.shdrs[i]
-	if sh.Type == uint32(elf.SHT_NOBITS) {
+	if !r.has(i) {
 		return nil
 	}
 	return r.img[sh.Off : sh.Off+sh.Size]
@@ -97,21 +115,22 @@ func (r *relObj) bytes(i int) []byte {
 
 func (r *relObj) parseSymbols() error {
 	st := r.shdrs[r.symtab]
-	if int(st.Link) >= len(r.shdrs) {
-		return fmt.Errorf("%w: .symtab sh_link %d", errBadELF, st.Link)
-	}
 	n := st.Size / 24
 	if n > maxSymbols {
-		return fmt.Errorf("%w: %d symbols", errBadELF, n)
+		return bad("%d symbols", n)
 	}
 	r.syms = make([]elf.Sym64, n)
 	if _, err := binary.Decode(r.bytes(r.symtab), binary.LittleEndian, r.syms); err != nil {
-		return fmt.Errorf("%w: symbols: %v", errBadELF, err)
+		return bad("symbols: %v", err)
 	}
 	strtab := r.bytes(int(st.Link))
 	r.symNames = make([]string, n)
 	for i, s := range r.syms {
-		r.symNames[i] = cstr(strtab, s.Name)
+		name, err := elfutil.CString(strtab, uint64(s.Name))
+		if err != nil {
+			return bad("symbol %d name: %v", i, err)
+		}
+		r.symNames[i] = name
 	}
 	return nil
 }

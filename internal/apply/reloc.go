@@ -32,92 +32,65 @@ func (r *relObj) sectionAddrs(env *relocEnv) []uint64 {
 }
 
 // symbolValues returns S for every symbol; imports get their jump-table
-// entry. ok[i] is false for symbols no relocation may use.
-func (r *relObj) symbolValues(env *relocEnv, secs []uint64) (vals []uint64, ok []bool) {
-	vals, ok = make([]uint64, len(r.syms)), make([]bool, len(r.syms))
+// entry. checkSymbols has refused the symbols this cannot place.
+func (r *relObj) symbolValues(env *relocEnv, secs []uint64) []uint64 {
+	vals := make([]uint64, len(r.syms))
 	for i, s := range r.syms {
 		typ, sh := elf.ST_TYPE(s.Info), elf.SectionIndex(s.Shndx)
-		ok[i] = true
 		switch {
-		case i == 0:
+		case i == 0 || !r.usable[i]:
 		case sh == elf.SHN_UNDEF:
 			vals[i] = env.slot[i] // 0 for undefined TLS: handled by GOTTPOFF
 		case sh == elf.SHN_ABS || typ == elf.STT_TLS || typ == elf.STT_FILE:
 			vals[i] = s.Value
-		case int(sh) >= len(r.shdrs):
-			ok[i] = false
 		case typ == elf.STT_SECTION:
 			vals[i] = secs[sh]
-		case typ == elf.STT_FUNC || typ == elf.STT_OBJECT || typ == elf.STT_NOTYPE:
-			vals[i] = s.Value + secs[sh]
 		default:
-			ok[i] = false
+			vals[i] = s.Value + secs[sh]
 		}
 	}
-	return vals, ok
+	return vals
 }
 
 // relocate applies every SHT_RELA section to the private image (facts §8.9g).
 func (r *relObj) relocate(env *relocEnv) error {
 	secs := r.sectionAddrs(env)
-	vals, ok := r.symbolValues(env, secs)
-	for i, sh := range r.shdrs {
-		if sh.Type != uint32(elf.SHT_RELA) {
+	vals := r.symbolValues(env, secs)
+	for i := range r.shdrs {
+		if r.shdrs[i].Type != uint32(elf.SHT_RELA) || !r.has(i) {
 			continue
 		}
-		if err := r.relocateSection(i, env, secs, vals, ok); err != nil {
+		if err := r.relocateSection(i, env, secs, vals); err != nil {
 			return fmt.Errorf("section %q: %w", r.names[i], err)
 		}
 	}
 	return nil
 }
 
-func (r *relObj) relocateSection(i int, env *relocEnv, secs, vals []uint64, ok []bool) error {
-	sh := r.shdrs[i]
-	if int(sh.Info) >= len(r.shdrs) || int(sh.Link) != r.symtab {
-		return fmt.Errorf("%w: bad sh_info/sh_link", errBadELF)
-	}
-	tgt := int(sh.Info)
-	if r.shdrs[tgt].Type == uint32(elf.SHT_NOBITS) {
-		return nil // relocations of the original's sections: already applied there
-	}
+// relocateSection applies the relocations of RELA section i, which
+// checkRelocs has checked: known types, usable symbols, offsets inside
+// the section they relocate.
+func (r *relObj) relocateSection(i int, env *relocEnv, secs, vals []uint64) error {
+	tgt := int(r.shdrs[i].Info)
 	data := r.bytes(tgt)
-	raw := r.bytes(i)
-	for k := 0; k+24 <= len(raw); k += 24 {
-		var rel elf.Rela64
-		if _, err := binary.Decode(raw[k:], binary.LittleEndian, &rel); err != nil {
-			return err
+	for k, rel := range r.relas(i) {
+		typ := elf.R_X86_64(elf.R_TYPE64(rel.Info))
+		if typ == elf.R_X86_64_NONE || typ == elf.R_X86_64_TPOFF32 || typ == elf.R_X86_64_TPOFF64 {
+			// TPOFF: kpatch_strip checked the offset equals the original's and
+			// the code already holds it (upstream ignores these too).
+			continue
 		}
-		if err := r.applyOne(rel, data, secs[tgt], env, vals, ok); err != nil {
-			return fmt.Errorf("reloc %d: %w", k/24, err)
+		si := int(elf.R_SYM64(rel.Info))
+		P := secs[tgt] + rel.Off
+		v, size, err := r.value(typ, si, vals[si], uint64(rel.Addend), P, env)
+		if err != nil {
+			return fmt.Errorf("reloc %d: %w", k, err)
 		}
-	}
-	return nil
-}
-
-func (r *relObj) applyOne(rel elf.Rela64, data []byte, base uint64, env *relocEnv, vals []uint64, ok []bool) error {
-	typ := elf.R_X86_64(elf.R_TYPE64(rel.Info))
-	si := int(elf.R_SYM64(rel.Info))
-	if typ == elf.R_X86_64_NONE || typ == elf.R_X86_64_TPOFF32 || typ == elf.R_X86_64_TPOFF64 {
-		// TPOFF: kpatch_strip checked the offset equals the original's and
-		// the code already holds it (upstream ignores these too).
-		return nil
-	}
-	if si >= len(r.syms) || !ok[si] {
-		return fmt.Errorf("unsupported symbol %d for %v", si, typ)
-	}
-	P := base + rel.Off
-	v, size, err := r.value(typ, si, vals[si], uint64(rel.Addend), P, env)
-	if err != nil {
-		return err
-	}
-	if rel.Off > uint64(len(data)) || size > uint64(len(data))-rel.Off {
-		return fmt.Errorf("offset %#x outside the %d-byte section", rel.Off, len(data))
-	}
-	if size == 8 {
-		binary.LittleEndian.PutUint64(data[rel.Off:], v)
-	} else {
-		binary.LittleEndian.PutUint32(data[rel.Off:], uint32(v))
+		if size == 8 {
+			binary.LittleEndian.PutUint64(data[rel.Off:], v)
+		} else {
+			binary.LittleEndian.PutUint32(data[rel.Off:], uint32(v))
+		}
 	}
 	return nil
 }

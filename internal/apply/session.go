@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/golibcare/golibcare/internal/unwind"
@@ -76,12 +75,11 @@ type session struct {
 }
 
 // held runs f, which stops the target, on the tracer thread with the
-// garbage collector off: everything between the stop and the resume then
-// runs without hand-overs between threads or GC pauses, which the target
-// would see as frozen time.
+// garbage collector held off (pauseGC): everything between the stop and the
+// resume then runs without hand-overs between threads or GC pauses, which
+// the target would see as frozen time.
 func (s *session) held(f func() error) error {
-	old := debug.SetGCPercent(-1)
-	defer debug.SetGCPercent(old)
+	defer pauseGC()()
 	return s.t.Batch(f)
 }
 

@@ -10,10 +10,8 @@ import (
 	"strconv"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/regfile"
 )
-
-// maxPatchFile bounds a .kpatch file read into memory.
-const maxPatchFile = 1 << 30
 
 // PatchFile is one .kpatch file ready to apply.
 type PatchFile struct {
@@ -26,50 +24,61 @@ type PatchFile struct {
 // or <BuildID>/latest/kpatch.bin files, plus optional before/after hooks
 // (facts §7.2).
 type Source struct {
-	Path string
-	file *PatchFile // set for a single file
+	Path    string
+	file    *PatchFile // set for a single file
+	maxSize int64
 }
 
-// OpenSource opens path; a file is fully validated now so that a bad file
-// fails before any process is touched.
-func OpenSource(path string) (*Source, error) {
+// OpenSource opens path with the default size limit,
+// kpatch.DefaultMaxSize.
+func OpenSource(path string) (*Source, error) { return OpenSourceMax(path, kpatch.DefaultMaxSize) }
+
+// OpenSourceMax opens path, a .kpatch file or a storage directory; no
+// patch file of more than maxSize bytes is read. A file is fully validated
+// now so that a bad file fails before any process is touched.
+func OpenSourceMax(path string, maxSize int64) (*Source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{Path: path}
+	s := &Source{Path: path, maxSize: maxSize}
 	if fi.IsDir() {
 		return s, nil
 	}
-	if s.file, err = loadPatch(path); err != nil {
+	if s.file, err = loadPatch(path, maxSize); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func loadPatch(path string) (*PatchFile, error) {
-	fi, err := os.Stat(path)
+// loadPatch reads and validates one patch file: a regular file (a FIFO or
+// a device is refused without blocking) of at most maxSize bytes, whose
+// header agrees with its ELF before it is read whole.
+func loadPatch(path string, maxSize int64) (*PatchFile, error) {
+	f, fi, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() > maxPatchFile {
-		return nil, fmt.Errorf("%s: %d bytes is too large for a patch", path, fi.Size())
+	defer f.Close()
+	kf, err := kpatch.Load(f, fi.Size(), maxSize)
+	if errors.Is(err, kpatch.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w (raise it with --max-size)", path, err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if n := min(len(b), len(kpatch.Magic)); string(b[:n]) != kpatch.Magic[:n] {
-		return nil, fmt.Errorf("%s: %w", path, kpatch.ErrBadMagic)
-	}
-	f, err := kpatch.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := parseRelObj(f.ELF); err != nil {
+	if _, err := parseRelObj(kf.ELF); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &PatchFile{Path: path, File: f}, nil
+	return &PatchFile{Path: path, File: kf}, nil
+}
+
+// max is the size limit; a Source built as a literal gets the default.
+func (s *Source) max() int64 {
+	if s.maxSize <= 0 {
+		return kpatch.DefaultMaxSize
+	}
+	return s.maxSize
 }
 
 // File returns the patch of a single-file source, or nil for a directory.
@@ -87,7 +96,7 @@ func (s *Source) Lookup(buildID string) (*PatchFile, error) {
 		return nil, nil
 	}
 	latest := filepath.Join(s.Path, buildID, "latest")
-	if p, err := loadPatch(filepath.Join(latest, "kpatch.bin")); err == nil {
+	if p, err := loadPatch(filepath.Join(latest, "kpatch.bin"), s.max()); err == nil {
 		target, err := os.Readlink(latest)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", latest, err)
@@ -101,7 +110,7 @@ func (s *Source) Lookup(buildID string) (*PatchFile, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	p, err := loadPatch(filepath.Join(s.Path, buildID+".kpatch"))
+	p, err := loadPatch(filepath.Join(s.Path, buildID+".kpatch"), s.max())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -30,8 +30,8 @@ var ErrNoProcess = errors.New("no such process")
 
 // OpenHost opens the process pid for reading; Close releases it.
 func OpenHost(pid int) (*ProcHost, error) {
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
-		return nil, fmt.Errorf("pid %d: %w", pid, ErrNoProcess)
+	if err := CheckProcess(pid); err != nil {
+		return nil, err
 	}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
 	if errors.Is(err, fs.ErrPermission) {

@@ -15,7 +15,7 @@
 //	 88    41  buildid          40 lowercase hex chars + NUL
 //	129     7  pad1
 //	136     8  build_time       seconds since the epoch
-//	144     4  csum             0 = unchecked
+//	144     4  csum             CRC-32 of the ELF (see below); 0 = unchecked
 //	148     4  nr_reloc         0
 //	152     4  kpatch_offset    504: file offset of the ELF
 //	156     4  rel_offset       504 (kernel leftover)
@@ -27,6 +27,19 @@
 //	184    64  entries[16]      user_undo@184, user_info@188, user_level@192
 //	248    25  srcversion       zeros
 //	273   231  pad3             zeros
+//
+// csum is the CRC-32 with the IEEE 802.3 polynomial (0xedb88320 reflected,
+// as hash/crc32.ChecksumIEEE, zlib's crc32 and `gzip`) of the bytes from
+// kpatch_offset to total_size: the embedded ELF with its alignment
+// padding. kpatch_make writes it; libcare-ctl checks it when it is not 0.
+// LibcarePlus writes 0 and never reads it, so its files load as
+// unchecked and ours load with its libcare-ctl. An ELF whose CRC happens to
+// be 0 is stored as unchecked too.
+//
+// A file is also refused when total_size - kpatch_offset is not the ELF's
+// own extent (the end of its last section or of its section header table)
+// rounded up to 16, as kpatch_make computes it: the target region is sized
+// from the ELF, so a header may not claim more than the ELF holds.
 //
 // The ELF carries a .kpatch.info section: an array of 48-byte struct
 // kpatch_info records closed by a 24-byte zero terminator.

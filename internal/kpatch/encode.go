@@ -17,7 +17,8 @@ func (h *Header) Encode() []byte {
 }
 
 // Encode returns the bytes of the .kpatch file that kpatch_make writes for
-// the given id, target Build-ID and ELF object.
+// the given id, target Build-ID and ELF object, with the CRC-32 of the
+// padded ELF in csum (doc.go).
 func Encode(id, buildID string, img []byte, buildTime time.Time) ([]byte, error) {
 	if len(id) > MaxIDLen {
 		return nil, fmt.Errorf("patch id %q longer than %d characters", id, MaxIDLen)
@@ -29,8 +30,11 @@ func Encode(id, buildID string, img []byte, buildTime time.Time) ([]byte, error)
 	if HeaderSize+padded > 1<<32-1 {
 		return nil, fmt.Errorf("ELF of %d bytes too large for a kpatch file", len(img))
 	}
+	elfPart := make([]byte, padded)
+	copy(elfPart, img)
 	h := Header{
 		BuildTime:    uint64(buildTime.Unix()),
+		Csum:         Checksum(elfPart),
 		KpatchOffset: HeaderSize,
 		RelOffset:    HeaderSize,
 		TotalSize:    uint32(HeaderSize + padded),
@@ -38,10 +42,7 @@ func Encode(id, buildID string, img []byte, buildTime time.Time) ([]byte, error)
 	copy(h.Magic[:], Magic)
 	copy(h.ID[:], id)
 	copy(h.BuildID[:], buildID)
-	out := make([]byte, 0, h.TotalSize)
-	out = append(out, h.Encode()...)
-	out = append(out, img...)
-	return append(out, make([]byte, padded-uint64(len(img)))...), nil
+	return append(h.Encode(), elfPart...), nil
 }
 
 // Encode returns the 48-byte encoding of i.

@@ -14,6 +14,10 @@ const (
 	BuildIDLen         = 40 // KPATCH_BUILDID_LEN
 	MaxIDLen           = 7
 	elfAlign           = 16
+	// DefaultMaxSize is the largest patch file libcare-ctl reads unless
+	// told otherwise (--max-size): real patches are kilobytes to a few
+	// megabytes.
+	DefaultMaxSize = 256 << 20
 )
 
 // Sentinel errors of the decoder; returned errors wrap them.
@@ -21,6 +25,9 @@ var (
 	ErrBadMagic  = errors.New("not a kpatch file (bad magic)")
 	ErrTruncated = errors.New("truncated kpatch file")
 	ErrBadELF    = errors.New("bad embedded ELF")
+	ErrChecksum  = errors.New("checksum mismatch: the file is corrupted")
+	ErrTooLarge  = errors.New("patch file too large")
+	ErrBadHeader = errors.New("bad kpatch header")
 )
 
 // Header mirrors struct kpatch_file (504 bytes, no implicit padding).

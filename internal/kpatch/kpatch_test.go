@@ -5,18 +5,25 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"io"
+	"strings"
 	"testing"
 	"time"
 )
 
 // minimalREL returns the smallest ET_REL image Decode accepts: an ELF
 // header followed by one empty section header.
-func minimalREL() []byte {
+func minimalREL() []byte { return relWith(nil) }
+
+// relWith returns an ET_REL image: the ELF header, then data as the
+// contents of a PROGBITS section, then the section headers (null + that
+// section), so the image's extent is its length.
+func relWith(data []byte) []byte {
 	eh := elf.Header64{
 		Type:      uint16(elf.ET_REL),
 		Machine:   uint16(elf.EM_X86_64),
 		Version:   uint32(elf.EV_CURRENT),
-		Shoff:     64,
+		Shoff:     uint64(64 + len(data)),
 		Ehsize:    64,
 		Shentsize: 64,
 		Shnum:     1,
@@ -25,8 +32,15 @@ func minimalREL() []byte {
 	eh.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
 	eh.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
 	eh.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	shdrs := []elf.Section64{{}}
+	if data != nil {
+		eh.Shnum = 2
+		shdrs = append(shdrs, elf.Section64{Type: uint32(elf.SHT_PROGBITS), Off: 64, Size: uint64(len(data))})
+	}
 	b, _ := binary.Append(nil, binary.LittleEndian, eh)
-	return append(b, make([]byte, 64)...)
+	b = append(b, data...)
+	b, _ = binary.Append(b, binary.LittleEndian, shdrs)
+	return b
 }
 
 func TestHeaderLayout(t *testing.T) {
@@ -62,7 +76,7 @@ func TestHeaderLayout(t *testing.T) {
 }
 
 func TestEncodeDecode(t *testing.T) {
-	img := append(minimalREL(), 1, 2, 3) // odd size to exercise padding
+	img := relWith([]byte{1, 2, 3}) // odd size to exercise padding
 	when := time.Unix(1700000000, 0)
 	bid := "0123456789abcdef0123456789abcdef01234567"
 	b, err := Encode("0001", bid, img, when)
@@ -99,12 +113,28 @@ func TestEncodeRejects(t *testing.T) {
 	}
 }
 
+// reseal recomputes csum after a test changed the file, so that the
+// decoder's other checks are reached.
+func reseal(b []byte) []byte {
+	h, err := DecodeHeader(b)
+	if err != nil || uint64(h.TotalSize) > uint64(len(b)) || h.KpatchOffset > h.TotalSize {
+		return b
+	}
+	binary.LittleEndian.PutUint32(b[csumOff:], Checksum(b[h.KpatchOffset:h.TotalSize]))
+	return b
+}
+
+const csumOff = 144
+
 func TestDecodeErrors(t *testing.T) {
 	good, err := Encode("0001", "ab", minimalREL(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	mutate := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	mutate := func(f func(b []byte) []byte) []byte { return reseal(f(append([]byte(nil), good...))) }
+	put32 := func(off int, v uint32) []byte {
+		return mutate(func(b []byte) []byte { binary.LittleEndian.PutUint32(b[off:], v); return b })
+	}
 	for _, tc := range []struct {
 		name string
 		in   []byte
@@ -117,6 +147,26 @@ func TestDecodeErrors(t *testing.T) {
 		{"no elf magic", mutate(func(b []byte) []byte { b[HeaderSize] = 0; return b }), ErrBadELF},
 		{"not rel", mutate(func(b []byte) []byte { b[HeaderSize+16] = byte(elf.ET_EXEC); return b }), ErrBadELF},
 		{"shoff out of range", mutate(func(b []byte) []byte { b[HeaderSize+0x28] = 0xff; return b }), ErrTruncated},
+		{"no sections", mutate(func(b []byte) []byte { b[HeaderSize+0x3c] = 0; return b }), ErrBadELF},
+		{"empty id", mutate(func(b []byte) []byte { b[8] = 0; return b }), ErrBadHeader},
+		{"id without NUL", mutate(func(b []byte) []byte { copy(b[8:16], "12345678"); return b }), ErrBadHeader},
+		{"total_size beyond the ELF", mutate(func(b []byte) []byte {
+			b = append(b, make([]byte, 64)...)
+			binary.LittleEndian.PutUint32(b[160:], uint32(len(b)))
+			return b
+		}), ErrBadHeader},
+		{"kpatch_offset past the header", put32(152, HeaderSize+16), ErrBadELF},
+		{"kpatch_offset inside the header", put32(152, 100), ErrTruncated},
+		{"csum mismatch", func() []byte {
+			b := append([]byte(nil), good...)
+			binary.LittleEndian.PutUint32(b[csumOff:], 1)
+			return b
+		}(), ErrChecksum},
+		{"flipped ELF byte", func() []byte {
+			b := append([]byte(nil), good...)
+			b[HeaderSize+70] ^= 0x10
+			return b
+		}(), ErrChecksum},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Decode(tc.in)
@@ -124,6 +174,109 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("got (%v, %v), want error %v", f, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestChecksum(t *testing.T) {
+	// The IEEE CRC-32 check value (zlib, gzip, Ethernet).
+	if got := Checksum([]byte("123456789")); got != 0xcbf43926 {
+		t.Fatalf("got CRC %#08x of \"123456789\", want 0xcbf43926", got)
+	}
+	img := relWith([]byte("some code"))
+	b, err := Encode("0001", "ab", img, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := DecodeHeader(b)
+	if want := Checksum(b[HeaderSize:]); h.Csum != want || h.Csum == 0 {
+		t.Fatalf("got csum %#08x, want %#08x (CRC of the padded ELF)", h.Csum, want)
+	}
+	// Every single-byte change in the ELF, padding included, is caught.
+	for off := HeaderSize; off < len(b); off++ {
+		m := append([]byte(nil), b...)
+		m[off] ^= 0x01
+		if _, err := Decode(m); !errors.Is(err, ErrChecksum) {
+			t.Fatalf("byte %#x flipped: got %v, want %v", off, err, ErrChecksum)
+		}
+	}
+	// csum 0 is "unchecked" (LibcarePlus files): a change in the
+	// padding then goes through.
+	unchecked := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(unchecked[csumOff:], 0)
+	unchecked[len(unchecked)-1] = 0xff
+	if _, err := Decode(unchecked); err != nil {
+		t.Errorf("csum 0: got %v, want the file accepted", err)
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// sparse reads as b followed by zeros, like a sparse file.
+type sparse struct{ b []byte }
+
+func (s sparse) ReadAt(p []byte, off int64) (int, error) {
+	clear(p)
+	if off < int64(len(s.b)) {
+		copy(p, s.b[off:])
+	}
+	return len(p), nil
+}
+
+func TestLoad(t *testing.T) {
+	good, err := Encode("0001", "ab", relWith([]byte{1, 2, 3}), time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(b []byte, max int64) (*File, int64, error) {
+		c := &countingReader{r: bytes.NewReader(b)}
+		f, err := Load(c, int64(len(b)), max)
+		return f, c.n, err
+	}
+	loadSparse := func(b []byte, size, max int64) (*File, int64, error) {
+		c := &countingReader{r: sparse{b}}
+		f, err := Load(c, size, max)
+		return f, c.n, err
+	}
+	trailing := append(append([]byte(nil), good...), "trailing bytes"...)
+	f, _, err := load(trailing, 1<<20)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if want, _ := Decode(good); !bytes.Equal(f.ELF, want.ELF) || f.Header != want.Header {
+		t.Errorf("Load and Decode disagree")
+	}
+	if _, _, err := load(good, int64(len(good)-1)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit below the file size: got %v, want %v", err, ErrTooLarge)
+	}
+	// A 1 GiB file (zeros after a real patch) whose header says 1 GiB:
+	// refused after reading the headers only.
+	huge := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(huge[160:], 1<<30)
+	_, n, err := loadSparse(huge, 1<<30, 1<<31)
+	if !errors.Is(err, ErrBadHeader) {
+		t.Errorf("1 GiB total_size: got %v, want %v", err, ErrBadHeader)
+	}
+	if n > 4096 {
+		t.Errorf("read %d bytes of a refused 1 GiB file, want the headers only", n)
+	}
+	if _, _, err := load(huge, 1<<31); !errors.Is(err, ErrTruncated) {
+		t.Errorf("1 GiB total_size in a small file: got %v, want %v", err, ErrTruncated)
+	}
+	if _, _, err := load([]byte("#!/bin/sh\n"), 1<<20); !errors.Is(err, ErrBadMagic) {
+		t.Errorf("a script: got %v, want %v", err, ErrBadMagic)
+	}
+	if _, _, err := load([]byte(Magic), 1<<20); !errors.Is(err, ErrTruncated) {
+		t.Errorf("magic only: got %v, want %v", err, ErrTruncated)
 	}
 }
 
@@ -151,15 +304,48 @@ func FuzzDecode(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:HeaderSize])
 	f.Add([]byte(Magic))
+	code, _ := Encode("0002", strings.Repeat("cd", 20), relWith([]byte("\x55\x48\x89\xe5\xc3")), time.Unix(1, 0))
+	f.Add(code)
+	unchecked := append([]byte(nil), code...)
+	binary.LittleEndian.PutUint32(unchecked[csumOff:], 0)
+	f.Add(unchecked)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := Decode(b)
 		if (err != nil) != (file == nil) {
 			t.Fatalf("got file %v with error %v", file != nil, err)
 		}
-		if file != nil {
-			if _, err := DecodeInfos(file.ELF); err != nil {
-				t.Fatalf("infos: %v", err)
-			}
+		loaded, lerr := Load(bytes.NewReader(b), int64(len(b)), int64(len(b)))
+		if (lerr != nil) != (loaded == nil) {
+			t.Fatalf("Load gave %v and %v", loaded != nil, lerr)
+		}
+		if err == nil && (lerr != nil || loaded.Header != file.Header || !bytes.Equal(loaded.ELF, file.ELF)) {
+			t.Fatalf("Decode accepted what Load gave (%v, %v)", loaded != nil, lerr)
+		}
+		if file == nil {
+			return
+		}
+		if c := file.Header.Csum; c != 0 && Checksum(file.ELF) != c {
+			t.Fatalf("accepted csum %#08x for an ELF with CRC %#08x", c, Checksum(file.ELF))
+		}
+		if uint64(len(file.ELF))%elfAlign != 0 || file.Header.IDString() == "" {
+			t.Fatalf("accepted an ELF of %d bytes, id %q", len(file.ELF), file.Header.IDString())
+		}
+		if _, err := DecodeInfos(file.ELF); err != nil {
+			t.Fatalf("infos: %v", err)
 		}
 	})
+}
+
+// BenchmarkDecode measures decoding a 1 MiB patch, CRC included.
+func BenchmarkDecode(b *testing.B) {
+	f, err := Encode("0001", strings.Repeat("ab", 20), relWith(make([]byte, 1<<20)), time.Unix(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(f)))
+	for b.Loop() {
+		if _, err := Decode(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -216,3 +216,54 @@ func Cmdline(pid int) ([]string, error) {
 	}
 	return strings.Split(string(b), "\x00"), nil
 }
+
+// _PF_KTHREAD is the task flag of kernel threads (include/linux/sched.h).
+const _PF_KTHREAD = 0x00200000
+
+// Stat holds the fields of /proc/<pid>/stat that the tracer needs
+// (fs/proc/array.c do_task_stat).
+type Stat struct {
+	State string // the state letter, as in Status
+	PPid  int
+	Flags uint64 // the task's PF_* flags
+}
+
+// KernelThread reports whether the task is a kernel thread: it has no
+// user address space to patch.
+func (s *Stat) KernelThread() bool { return s.Flags&_PF_KTHREAD != 0 }
+
+// ReadStat reads and parses /proc/<pid>/stat.
+func ReadStat(pid int) (*Stat, error) {
+	b, err := os.ReadFile(procPath(pid, "stat"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := ParseStat(b)
+	if err != nil {
+		return nil, fmt.Errorf("pid %d: %w", pid, err)
+	}
+	return s, nil
+}
+
+// ParseStat parses the text of /proc/<pid>/stat: "pid (comm) state ppid
+// pgrp session tty_nr tpgid flags ...". The command name may hold spaces
+// and parentheses, so the fields are counted from its last ')'.
+func ParseStat(b []byte) (*Stat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("stat: no command name")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 7 {
+		return nil, fmt.Errorf("stat: %d fields after the command name, want at least 7", len(f))
+	}
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		return nil, fmt.Errorf("stat ppid: %w", err)
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("stat flags: %w", err)
+	}
+	return &Stat{State: f[0], PPid: ppid, Flags: flags}, nil
+}

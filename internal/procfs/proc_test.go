@@ -178,3 +178,59 @@ func FuzzParseStatus(f *testing.F) {
 		}
 	})
 }
+
+func TestParseStat(t *testing.T) {
+	b, err := os.ReadFile("testdata/kthreadd.stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseStat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.KernelThread() || s.PPid != 0 {
+		t.Errorf("kthreadd: got %+v, want a kernel thread with ppid 0", *s)
+	}
+	odd := []byte("42 (a) b (c d) S 7 42 42 0 -1 4194560 100 0 0 0\n")
+	s, err = ParseStat(odd)
+	if err != nil || s.State != "S" || s.PPid != 7 || s.Flags != 4194560 || s.KernelThread() {
+		t.Errorf("comm with ') (': got %+v, %v", s, err)
+	}
+	for _, bad := range []string{"", "1 (x", "1 (x) S 1", "1 (x) S p 1 1 0 -1 0", "1 (x) S 1 1 1 0 -1 f"} {
+		if s, err := ParseStat([]byte(bad)); err == nil || s != nil {
+			t.Errorf("ParseStat(%q): got %+v, want an error", bad, s)
+		}
+	}
+}
+
+// TestReadStatLive reads (only reads) kthreadd's and our own stat.
+func TestReadStatLive(t *testing.T) {
+	self, err := ReadStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self.KernelThread() {
+		t.Errorf("this test is a kernel thread: %+v", *self)
+	}
+	st, err := ReadStatus(2)
+	if err != nil || st.Name != "kthreadd" {
+		t.Skipf("pid 2 is not kthreadd here (%v)", err)
+	}
+	k, err := ReadStat(2)
+	if err != nil || !k.KernelThread() {
+		t.Errorf("kthreadd: got %+v, %v, want a kernel thread", k, err)
+	}
+}
+
+func FuzzParseStat(f *testing.F) {
+	if b, err := os.ReadFile("testdata/kthreadd.stat"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("1 (a) b) S 0 1 1 0 -1 4194560"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseStat(b)
+		if (err != nil) != (s == nil) {
+			t.Fatalf("got %+v and %v", s, err)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/regfile"
 )
 
 // maxLevelLink bounds the target of a <bid>/latest link (upstream reads it
@@ -86,7 +87,7 @@ func BuildIDs(dir string) ([]string, error) {
 
 // storedID returns the patch id in the header of a stored .kpatch file.
 func storedID(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := regfile.Open(path) // a FIFO planted in storage must not hang the server
 	if err != nil {
 		return "", err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/ptrace"
+	"github.com/golibcare/golibcare/internal/safetext"
 )
 
 // Log levels of the C tools: INFO is the default, each -v adds one.
@@ -33,6 +34,9 @@ type Options struct {
 	Verbose int
 	Stdout  io.Writer
 	Stderr  io.Writer
+	// MaxSize is the default of patch --max-size (0: kpatch.DefaultMaxSize);
+	// the server passes its own.
+	MaxSize int64
 }
 
 func (o *Options) level() int { return levelInfo + o.Verbose }
@@ -64,12 +68,18 @@ func PrintError(w io.Writer, err error) {
 	if errors.As(err, &r) {
 		return
 	}
-	fmt.Fprintf(w, "libcare-ctl: %v\n", err)
+	fmt.Fprintf(w, "libcare-ctl: %s\n", safetext.Escape(err.Error()))
 }
 
 // NewCmd returns the libcare-ctl root command.
 func NewCmd(stdout, stderr io.Writer) *cobra.Command {
-	opts := &Options{Stdout: stdout, Stderr: stderr}
+	return NewCmdWith(&Options{Stdout: stdout, Stderr: stderr})
+}
+
+// NewCmdWith returns the libcare-ctl root command writing to opts.Stdout
+// and opts.Stderr, with opts' defaults.
+func NewCmdWith(opts *Options) *cobra.Command {
+	stdout, stderr := opts.Stdout, opts.Stderr
 	cmd := &cobra.Command{
 		Use:           "libcare-ctl [-v]... [-h] patch|unpatch|info",
 		Short:         "apply, cancel and list live patches of running processes",
@@ -225,15 +235,22 @@ func vanished(pid int, err error) bool {
 	return serr != nil || st.State == "Z" || st.State == "X"
 }
 
+// logf returns a printer for one level. Every line goes through
+// safetext.Escape: ids, names and paths come from patch files and
+// processes and must not print raw bytes or break the line.
 func (o *Options) logf(level int) func(string, ...any) {
 	if o.level() < level {
 		return func(string, ...any) {}
 	}
-	return func(format string, args ...any) { fmt.Fprintf(o.Stdout, format+"\n", args...) }
+	return func(format string, args ...any) { printLine(o.Stdout, format, args...) }
 }
 
 func (o *Options) errorf(format string, args ...any) {
-	fmt.Fprintf(o.Stderr, format+"\n", args...)
+	printLine(o.Stderr, format, args...)
+}
+
+func printLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "%s\n", safetext.Escape(fmt.Sprintf(format, args...)))
 }
 
 func (o *Options) targeting(pid int) {

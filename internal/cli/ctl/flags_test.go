@@ -28,10 +28,13 @@ func TestFlags(t *testing.T) {
 		want func(o *Options) any
 	}{
 		{"patch", []string{"-v", "patch", "-p", "12", "--timeout", "5s", "x.kpatch"}, func(o *Options) any {
-			return PatchOptions{Options: o, Pid: "12", Timeout: 5 * time.Second, Path: "x.kpatch"}
+			return PatchOptions{Options: o, Pid: "12", Timeout: 5 * time.Second, Path: "x.kpatch", MaxSize: 256 << 20}
 		}},
 		{"patch-user alias", []string{"patch-user", "-p", "all", "dir"}, func(o *Options) any {
-			return PatchOptions{Options: o, Pid: "all", Timeout: 3 * time.Second, Path: "dir"}
+			return PatchOptions{Options: o, Pid: "all", Timeout: 3 * time.Second, Path: "dir", MaxSize: 256 << 20}
+		}},
+		{"patch max size", []string{"patch", "--max-size", "1G", "-p", "3", "x"}, func(o *Options) any {
+			return PatchOptions{Options: o, Pid: "3", Timeout: 3 * time.Second, Path: "x", MaxSize: 1 << 30}
 		}},
 		{"unpatch with objects", []string{"unpatch-user", "-p", "7", "-i", "0001", "a", "libb.so"}, func(o *Options) any {
 			return UnpatchOptions{Options: o, Pid: "7", ID: "0001", Timeout: 3 * time.Second, Objects: []string{"a", "libb.so"}}
@@ -86,5 +89,43 @@ func TestUsageErrors(t *testing.T) {
 		if _, _, err := targets(p); !errors.As(err, &u) {
 			t.Errorf("targets(%q): got %v, want a usage error", p, err)
 		}
+	}
+}
+
+func TestSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Size
+		str  string
+	}{
+		{"4096", 4096, "4K"}, {"256M", 256 << 20, "256M"}, {"1g", 1 << 30, "1G"}, {"2GiB", 2 << 30, "2G"},
+		{"10KB", 10 << 10, "10K"}, {"1000", 1000, "1000"}, {" 3 M", 3 << 20, "3M"},
+	} {
+		var z Size
+		if err := z.Set(tc.in); err != nil || z != tc.want || z.String() != tc.str {
+			t.Errorf("Set(%q): got %d (%s), %v; want %d (%s)", tc.in, z, z.String(), err, tc.want, tc.str)
+		}
+	}
+	for _, bad := range []string{"", "0", "-1", "M", "1T", "1.5G", "9999999999G", "0x10"} {
+		var z Size
+		if err := z.Set(bad); err == nil {
+			t.Errorf("Set(%q): got %d, want an error", bad, z)
+		}
+	}
+}
+
+// TestServerMaxSizeDefault: the server's --max-size becomes the default of
+// the patch requests it runs.
+func TestServerMaxSizeDefault(t *testing.T) {
+	var got *PatchOptions
+	o := &Options{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, MaxSize: 1 << 20}
+	c := &cobra.Command{Use: "libcare-ctl", SilenceErrors: true, SilenceUsage: true}
+	c.AddCommand(newPatchCmd(o, func(p *PatchOptions) error { got = p; return nil }))
+	c.SetArgs([]string{"patch", "-p", "1", "x"})
+	if err := c.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.MaxSize != 1<<20 {
+		t.Errorf("got --max-size default %d, want %d", got.MaxSize, 1<<20)
 	}
 }

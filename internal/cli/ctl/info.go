@@ -110,12 +110,12 @@ func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, all bool, failed 
 func printText(opts *InfoOptions, pi *apply.ProcessInfo) {
 	w := opts.Stdout
 	for _, o := range pi.Objects {
-		fmt.Fprintf(w, "%-25s %d\n", "Pid:", pi.Pid)
-		fmt.Fprintf(w, "%-25s %s\n", "Target:", o.Name)
-		fmt.Fprintf(w, "%-25s %s\n", "Build id:", o.BuildID)
-		fmt.Fprintf(w, "%-25s %d\n", "Applied patch number:", len(o.Patches))
+		printLine(w, "%-25s %d", "Pid:", pi.Pid)
+		printLine(w, "%-25s %s", "Target:", o.Name)
+		printLine(w, "%-25s %s", "Build id:", o.BuildID)
+		printLine(w, "%-25s %d", "Applied patch number:", len(o.Patches))
 		for _, p := range o.Patches {
-			fmt.Fprintf(w, "%-25s %s\n", "Patch id:", p.ID)
+			printLine(w, "%-25s %s", "Patch id:", p.ID)
 		}
 		fmt.Fprintln(w)
 	}

@@ -2,11 +2,14 @@ package ctl
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/golibcare/golibcare/internal/apply"
+	"github.com/golibcare/golibcare/internal/kpatch"
 )
 
 // PatchOptions are the parsed arguments of `patch`.
@@ -15,12 +18,17 @@ type PatchOptions struct {
 	Pid     string
 	Timeout time.Duration
 	Path    string
+	// MaxSize bounds the patch files read (--max-size).
+	MaxSize Size
 }
 
 func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
-	opts := &PatchOptions{Options: o}
+	opts := &PatchOptions{Options: o, MaxSize: kpatch.DefaultMaxSize}
+	if o.MaxSize > 0 {
+		opts.MaxSize = Size(o.MaxSize)
+	}
 	cmd := &cobra.Command{
-		Use:     "patch -p <PID|all> [--timeout D] <PATCH>",
+		Use:     "patch -p <PID|all> [--timeout D] [--max-size N] <PATCH>",
 		Aliases: []string{"patch-user"},
 		Short:   "apply a .kpatch file or a patch directory to processes",
 		Args:    usageArgs(1),
@@ -34,6 +42,7 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patched functions to leave the stacks")
+	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
 	return cmd
 }
 
@@ -43,7 +52,7 @@ func RunPatch(opts *PatchOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := apply.OpenSource(opts.Path)
+	src, err := apply.OpenSourceMax(opts.Path, int64(opts.MaxSize))
 	if err != nil {
 		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
 			opts.errorf("%v", err)
@@ -81,6 +90,10 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 }
 
 func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interrupts) (*apply.Result, error) {
+	if pid == os.Getpid() {
+		// Nothing to attach to: a process cannot trace itself.
+		return nil, fmt.Errorf("cannot patch libcare-ctl itself (pid %d)", pid)
+	}
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil, err

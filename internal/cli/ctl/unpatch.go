@@ -3,6 +3,7 @@ package ctl
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,6 +84,9 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, in *interrupts) error 
 }
 
 func (opts *UnpatchOptions) unpatch(pid int, in *interrupts) (*apply.Result, error) {
+	if pid == os.Getpid() {
+		return nil, fmt.Errorf("cannot unpatch libcare-ctl itself (pid %d)", pid)
+	}
 	h, err := apply.OpenHost(pid)
 	if err != nil {
 		return nil, err

@@ -102,13 +102,18 @@ func Run(opts *Options) error {
 		fmt.Fprintf(opts.Stderr, "kpatch_make: warning: build id %q is %d characters, want %d\n",
 			opts.BuildID, len(opts.BuildID), kpatch.BuildIDLen)
 	}
-	img, err := os.ReadFile(opts.Input)
+	img, err := readInput(opts.Input)
 	if err != nil {
-		return fmt.Errorf("read input: %w", err)
+		return err
 	}
 	out, err := kpatch.Encode(opts.ID, opts.BuildID, img, opts.Now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
+	}
+	if _, err := kpatch.Decode(out); err != nil {
+		// Upstream writes whatever it is given; say now what libcare-ctl
+		// will say later.
+		fmt.Fprintf(opts.Stderr, "kpatch_make: warning: %q: libcare-ctl will refuse the result: %v\n", opts.Input, err)
 	}
 	if opts.Debug {
 		fmt.Fprintf(opts.Stderr, "kpatch_make: %s: id %s, build id %s, %d bytes of ELF, %d bytes in all\n",
@@ -119,6 +124,37 @@ func Run(opts *Options) error {
 		return err
 	}
 	return writeFile(opts.Output, out)
+}
+
+// maxInput is the largest ELF a .kpatch file can hold (total_size is a
+// uint32).
+const maxInput = 1<<32 - 1 - kpatch.HeaderSize
+
+// readInput reads the patch object: a regular file up to maxInput bytes,
+// anything else (a pipe, a device given by mistake) up to
+// kpatch.DefaultMaxSize, so it ends with an error instead of eating the
+// memory.
+func readInput(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	defer f.Close()
+	limit := int64(kpatch.DefaultMaxSize)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		limit = maxInput
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("input %q: %d bytes, too large for a kpatch file", path, fi.Size())
+		}
+	}
+	img, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read input %q: %w", path, err)
+	}
+	if int64(len(img)) > limit {
+		return nil, fmt.Errorf("input %q: more than %d bytes", path, limit)
+	}
+	return img, nil
 }
 
 // writeFile creates path like upstream (O_CREAT|O_TRUNC, mode 0660) but

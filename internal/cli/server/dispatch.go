@@ -11,9 +11,11 @@ import (
 
 // ctlDispatcher runs one libcare-ctl command line in this process. Cobra
 // commands keep flag state, so every request gets a fresh root.
-type ctlDispatcher struct{}
+type ctlDispatcher struct {
+	maxSize int64 // default of patch --max-size (0: libcare-ctl's)
+}
 
-func (ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		// One bad request must not take the server, and every other
 		// client's request, down with it.
@@ -22,7 +24,7 @@ func (ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.W
 			code = 255
 		}
 	}()
-	root := ctl.NewCmd(stdout, stderr)
+	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize})
 	root.SetArgs(args)
 	root.SetIn(eofReader{})
 	err := root.ExecuteContext(ctx)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/cli/ctl"
+	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/server"
 )
 
@@ -21,6 +23,9 @@ type Options struct {
 	Watch   bool
 	Socket  string // "" = systemd socket or server.DefaultSocket
 	Storage string
+	// MaxSize bounds the patch files the server reads (--max-size), for
+	// its own patching and as the default of patch requests.
+	MaxSize ctl.Size
 	Stderr  io.Writer
 	// Dispatcher runs the libcare-ctl commands (a fresh cobra root each).
 	Dispatcher server.Dispatcher
@@ -30,9 +35,9 @@ type Options struct {
 func NewCmd() *cobra.Command { return newCmd(nil) }
 
 func newCmd(runF func(*Options) error) *cobra.Command {
-	opts := &Options{}
+	opts := &Options{MaxSize: kpatch.DefaultMaxSize}
 	cmd := &cobra.Command{
-		Use:   "server [-v] [--watch] [SOCKET] [STORAGE]",
+		Use:   "server [-v] [--watch] [--max-size N] [SOCKET] [STORAGE]",
 		Short: "serve libcare-client requests on a unix socket",
 		Long: "SOCKET is a path, @name (abstract socket) or &N (inherited listening fd N); " +
 			"without it, a socket passed by systemd (LISTEN_FDS) or " + server.DefaultSocket +
@@ -45,7 +50,7 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 			opts.Verbose += inheritedVerbose(c)
 			opts.Socket, opts.Storage = argOr(args, 0, ""), argOr(args, 1, server.DefaultStorage)
 			opts.Stderr = c.ErrOrStderr()
-			opts.Dispatcher = ctlDispatcher{}
+			opts.Dispatcher = ctlDispatcher{maxSize: int64(opts.MaxSize)}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -54,6 +59,7 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 	}
 	cmd.Flags().CountVarP(&opts.Verbose, "verbose", "v", "log every request to standard error")
 	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "patch new processes whose program has a patch in STORAGE")
+	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
 	return cmd
 }
 

@@ -89,3 +89,25 @@ func TestServiceUnit(t *testing.T) {
 		t.Errorf("got %+v, want socket &3, --watch, storage %s", *got, server.DefaultStorage)
 	}
 }
+
+// TestMaxSize: --max-size reaches the patch requests the server runs.
+func TestMaxSize(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int64
+	}{
+		{nil, 256 << 20},
+		{[]string{"--max-size", "1M", "@sock"}, 1 << 20},
+	} {
+		var got *Options
+		cmd := newCmd(func(o *Options) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		d, ok := got.Dispatcher.(ctlDispatcher)
+		if int64(got.MaxSize) != tc.want || !ok || d.maxSize != tc.want {
+			t.Errorf("%q: got max size %d, dispatcher %+v; want %d", tc.args, got.MaxSize, got.Dispatcher, tc.want)
+		}
+	}
+}

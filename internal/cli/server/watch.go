@@ -21,7 +21,7 @@ func startWatch(ctx context.Context, s *server.Server, opts *Options) error {
 		w.Close()
 	}()
 	go func() {
-		if err := s.Watch(ctx, w, startup.Patcher{Verbose: opts.Verbose > 1}); err != nil {
+		if err := s.Watch(ctx, w, startup.Patcher{Verbose: opts.Verbose > 1, MaxSize: int64(opts.MaxSize)}); err != nil {
 			fmt.Fprintf(opts.Stderr, "libcare-server: %v\n", err)
 		}
 	}()

@@ -19,5 +19,6 @@ const EntryTimeout = time.Second
 
 // Patcher implements server.EntryPatcher.
 type Patcher struct {
-	Verbose bool // print libcare-ctl's -v detail too
+	Verbose bool  // print libcare-ctl's -v detail too
+	MaxSize int64 // largest patch file to read (0: kpatch.DefaultMaxSize)
 }

@@ -6,8 +6,10 @@ import (
 	"io"
 
 	"github.com/golibcare/golibcare/internal/apply"
+	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/ptrace"
+	"github.com/golibcare/golibcare/internal/safetext"
 	"github.com/golibcare/golibcare/internal/unwind"
 )
 
@@ -66,13 +68,19 @@ func runToEntry(p *ptrace.Process) (bool, error) {
 // patch applies storage to the held process with libcare-ctl's messages.
 func (pt Patcher) patch(p *ptrace.Process, storage string, out io.Writer) error {
 	pid := p.Pid()
-	logf := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(out, "%s\n", safetext.Escape(fmt.Sprintf(format, args...)))
+	}
 	debugf := func(string, ...any) {}
 	if pt.Verbose {
 		debugf = logf
 	}
 	logf("Applying patch for %d with %s", pid, storage)
-	src, err := apply.OpenSource(storage)
+	max := pt.MaxSize
+	if max <= 0 {
+		max = kpatch.DefaultMaxSize
+	}
+	src, err := apply.OpenSourceMax(storage, max)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,63 @@
+package apply
+
+import (
+	"math"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// gcHeadroom is how much the runtime's memory may grow while the collector
+// is held off before it runs anyway: far more than one stop window
+// allocates, far less than a server may use.
+const gcHeadroom = 64 << 20
+
+// gcHold is the process-wide "collector off" that stop windows share. The
+// setting is process-wide, so concurrent operations (the server patches
+// several processes at once) count their windows: the first one in saves
+// the settings, the last one out restores them. Without the count, one
+// window restored "off" that another had saved, and the server never
+// collected again.
+var gcHold struct {
+	sync.Mutex
+	n       int
+	percent int   // GOGC before the first window
+	limit   int64 // GOMEMLIMIT before the first window
+}
+
+// pauseGC turns the collector off until the returned function is called,
+// except that a soft memory limit of what the runtime holds now plus
+// gcHeadroom still starts a collection: windows that keep overlapping on a
+// busy server cannot grow the heap without bound.
+func pauseGC() (resume func()) {
+	gcHold.Lock()
+	if gcHold.n == 0 {
+		gcHold.limit = debug.SetMemoryLimit(-1)
+		debug.SetMemoryLimit(min(gcHold.limit, runtimeMemory()+gcHeadroom))
+		gcHold.percent = debug.SetGCPercent(-1)
+	}
+	gcHold.n++
+	gcHold.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcHold.Lock()
+			defer gcHold.Unlock()
+			if gcHold.n--; gcHold.n == 0 {
+				debug.SetGCPercent(gcHold.percent)
+				debug.SetMemoryLimit(gcHold.limit)
+			}
+		})
+	}
+}
+
+// runtimeMemory is the memory the runtime's limit is measured against:
+// everything it has mapped, less what it returned to the system.
+func runtimeMemory() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return math.MaxInt64 - gcHeadroom
+	}
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+}
