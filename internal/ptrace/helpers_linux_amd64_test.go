@@ -20,6 +20,9 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(childMain(spec))
+	}
 	d, err := os.MkdirTemp("", "golibcare-ptrace-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -18,7 +18,7 @@ const (
 	stopEvent                   // PTRACE_EVENT_STOP after PTRACE_INTERRUPT, or a new thread's first stop
 	stopGroup                   // group-stop: sig (SIGSTOP...) stopped the whole process
 	stopClone                   // PTRACE_EVENT_CLONE: the thread created a new, auto-attached thread
-	stopSyscall                 // syscall-exit-stop after PTRACE_SYSCALL (PTRACE_O_TRACESYSGOOD)
+	stopSyscall                 // syscall-entry or -exit-stop after PTRACE_SYSCALL (PTRACE_O_TRACESYSGOOD)
 	stopInside                  // another PTRACE_EVENT_* stop, inside a system call
 )
 
@@ -27,9 +27,6 @@ const (
 	// thread (linux/wait.h __WNOTHREAD): our tracer thread has no children
 	// but its tracees, so wait4(-1) sees only this Process's threads.
 	_WNOTHREAD = 0x20000000
-	// seizeOptions: TRACESYSGOOD marks syscall-stops (SIGTRAP|0x80) so that
-	// leaveSyscall tells them from a real SIGTRAP.
-	seizeOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACESYSGOOD
 	// spinTime is how long a wait polls with sched_yield before it sleeps:
 	// a thread stops within microseconds of PTRACE_INTERRUPT once it gets a
 	// CPU, and waking from a sleep costs more than the stop itself.
@@ -39,41 +36,9 @@ const (
 	firstSleep = 50 * time.Microsecond
 )
 
-// maxPending bounds the signals recorded for one stopped thread; the
-// kernel itself keeps one instance of each standard signal pending, and a
-// thread re-raising signals in a loop must not grow this without end.
-const maxPending = 64
-
-// record keeps sig for re-delivery when the thread runs again.
-func (t *thread) record(sig unix.Signal) {
-	if len(t.pending) < maxPending {
-		t.pending = append(t.pending, sig)
-	}
-}
-
 // maxEventsPerPump bounds the events handled in one pump so that a thread
 // that keeps trapping cannot starve the requests.
 const maxEventsPerPump = 4096
-
-func ptraceRaw(req, tid int, addr, data uintptr) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-func seize(tid int) error {
-	return ptraceRaw(unix.PTRACE_SEIZE, tid, 0, seizeOptions)
-}
-
-func listen(tid int) error { return ptraceRaw(unix.PTRACE_LISTEN, tid, 0, 0) }
-
-func detach(tid int, sig unix.Signal) error {
-	return ptraceRaw(unix.PTRACE_DETACH, tid, 0, uintptr(sig))
-}
-
-func interrupt(tid int) error { return ptraceRaw(unix.PTRACE_INTERRUPT, tid, 0, 0) }
 
 func schedYield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
@@ -125,14 +90,16 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 	}
 	p.seq++
 	t.stopped, t.seq = true, p.seq
-	t.event, t.inSyscall = true, false
+	t.event, t.inSyscall, t.sig = true, false, 0
 	sig := ws.StopSignal()
 	switch event := int(ws>>16) & 0xff; event {
 	case 0:
 		if sig == unix.SIGTRAP|0x80 {
 			return stopSyscall, 0
 		}
-		t.event = false
+		// A signal-delivery-stop: the signal was dequeued and stays with
+		// the thread until it goes on (PTRACE_CONT/DETACH with it).
+		t.event, t.sig = false, sig
 		return stopSignal, sig
 	case unix.PTRACE_EVENT_STOP:
 		t.group = isStopSignal(sig)
@@ -142,7 +109,7 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 		return stopEvent, sig
 	case unix.PTRACE_EVENT_CLONE:
 		t.inSyscall = true
-		if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil {
+		if msg, err := getEventMsg(t.tid); err == nil {
 			if _, ok := p.threads[int(msg)]; !ok {
 				p.threads[int(msg)] = &thread{tid: int(msg)}
 			}
@@ -168,9 +135,9 @@ func (p *Process) drop(t *thread) {
 // cont continues a stopped thread with sig. Errors are ESRCH (killed
 // meanwhile): the next wait sees its exit. Must be called via p.do.
 func (p *Process) cont(t *thread, sig unix.Signal) error {
-	t.stopped = false
+	t.stopped, t.sig = false, 0
 	p.settled = false
-	return unix.PtraceCont(t.tid, int(sig))
+	return contReq(t.tid, sig)
 }
 
 // pump handles the events of a running target so that it runs as if
