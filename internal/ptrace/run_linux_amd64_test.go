@@ -240,3 +240,43 @@ func TestZombieLeader(t *testing.T) {
 	}
 	assertNotTraced(t, pid)
 }
+
+// TestRunToBreakpoint runs the main thread to marker() while the workers
+// stay stopped, then to never() until the timeout: no breakpoint is left
+// behind and never() does not run.
+func TestRunToBreakpoint(t *testing.T) {
+	pid, out := target(t, "target", "2")
+	bin := fixture(t, "target")
+	marker, never := symbol(t, pid, bin, "marker"), symbol(t, pid, bin, "never")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	before := counters(t, p, out, 2)
+	reached, err := p.RunToBreakpoint(pid, marker, 2*time.Second)
+	if err != nil || !reached {
+		t.Fatalf("run to marker: got %v, %v, want reached", reached, err)
+	}
+	if regs, err := p.Regs(pid); err != nil || regs.Rip != marker {
+		t.Errorf("got rip %#x, %v, want %#x", regs.Rip, err, marker)
+	}
+	if got := counters(t, p, out, 2); !slices.Equal(got, before) {
+		t.Errorf("got counters %v, want %v: other threads must stay stopped", got, before)
+	}
+	reached, err = p.RunToBreakpoint(pid, never, 50*time.Millisecond)
+	if err != nil || reached {
+		t.Fatalf("run to never: got %v, %v, want not reached", reached, err)
+	}
+	code := make([]byte, 1)
+	if p.ReadAt(code, int64(never)); code[0] == 0xcc {
+		t.Errorf("breakpoint left at never()")
+	}
+	n := out.Len()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after detach", func() bool { return strings.Count(out.String()[n:], "value=1") >= 2 })
+	if strings.Contains(out.String(), "never called") {
+		t.Errorf("never() ran")
+	}
+}
