@@ -21,6 +21,26 @@ func (p *Process) CallOn(tid int, fn uint64, args ...uint64) (uint64, error) {
 	return p.runRemote(tid, 0, rc)
 }
 
+// FPUState returns the FPU state of stopped thread tid as the register set
+// holds it.
+func (p *Process) FPUState(tid int) (b []byte, err error) {
+	p.do(func() {
+		if p.fpu == nil {
+			if p.fpu, err = probeFPU(tid); err != nil {
+				return
+			}
+		}
+		b, err = readFPU(tid, p.fpu)
+	})
+	return b, err
+}
+
+// SigMask returns the blocked signals of stopped thread tid.
+func (p *Process) SigMask(tid int) (m uint64, err error) {
+	p.do(func() { m, err = getSigmask(tid) })
+	return m, err
+}
+
 // InSyscall reports whether thread tid is stopped inside a system call.
 func (p *Process) InSyscall(tid int) (in bool) {
 	p.do(func() {

@@ -1,6 +1,7 @@
 package ptrace_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -175,4 +176,57 @@ func catchInClone(t *testing.T, p *ptrace.Process) int {
 	}
 	t.Skip("skipping test: no thread caught inside clone within 5s")
 	return 0
+}
+
+// TestRemoteKeepsState runs remote syscalls and a call that clobbers the
+// vector registers and MXCSR on each thread of the survivor fixture (busy
+// in user space, in nanosleep, read, futex and epoll_wait): the results
+// are right, and registers, FPU state and signal mask are exactly as
+// before. After the resume every thread goes on with its checks passing,
+// and epoll_wait saw one EINTR at most: the one the stop itself causes.
+func TestRemoteKeepsState(t *testing.T) {
+	s := startSurvivor(t)
+	text := s.text(t)
+	p := seize(t, s.pid)
+	eintr := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR]
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"checker", "sleeper", "reader", "waiter", "poller"} {
+		tid := s.tids[name]
+		regs, err := p.Regs(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fpu, err := p.FPUState(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mask, err := p.SigMask(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remoteRound(p, tid, s.clobber); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got, err := p.SyscallOn(tid, 0, unix.SYS_GETTID); err != nil || got != uint64(tid) {
+			t.Errorf("%s: remote gettid: got %d, %v, want %d", name, got, err, tid)
+		}
+		if after, err := p.Regs(tid); err != nil || *after != *regs {
+			t.Errorf("%s: got registers %+v, %v after remote code, want %+v", name, after, err, regs)
+		}
+		if after, err := p.FPUState(tid); err != nil || !bytes.Equal(after, fpu) {
+			t.Errorf("%s: FPU state changed by remote code (%v)", name, err)
+		}
+		if after, err := p.SigMask(tid); err != nil || after != mask {
+			t.Errorf("%s: got signal mask %#x, %v after remote code, want %#x", name, after, err, mask)
+		}
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	s.check(t, "after remote code on every thread", text)
+	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 1 {
+		t.Errorf("epoll_wait returned EINTR %d times for one stop, want at most 1", d)
+	}
 }
