@@ -35,6 +35,7 @@ func (p *Process) runToBreakpointLocked(tid int, addr uint64, timeout time.Durat
 	if err != nil {
 		return false, p.errorf("run to breakpoint", tid, addr, err)
 	}
+	t.savedEpoch = 0 // it runs program code
 	undo, err := p.patchLocked(addr, []byte{int3})
 	if err != nil {
 		return false, err

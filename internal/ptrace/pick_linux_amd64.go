@@ -49,6 +49,10 @@ func (p *Process) pickRemote(tid int) (*thread, error) {
 		}
 		return t, nil
 	}
+	if t := p.remote; t != nil && p.remoteEpoch == p.epoch && t.stopped && p.threads[t.tid] == t && t.sig == 0 && !t.inSyscall && !t.group {
+		// Remote code put it back as it found it: its score is the same.
+		return t, nil
+	}
 	var best *thread
 	bestScore := 0
 	consider := func(t *thread) bool {
@@ -129,6 +133,7 @@ func (p *Process) leaveSyscall(t *thread) error {
 		if !t.inSyscall {
 			return nil
 		}
+		t.savedEpoch = 0
 		if err := syscallReq(t.tid, 0); err != nil {
 			return p.errorf("leave syscall", t.tid, 0, err)
 		}
@@ -157,6 +162,8 @@ func (p *Process) deliverFirst(t *thread) error {
 		if t.sig == 0 {
 			return nil
 		}
+		// The handler's entry changes the FPU state and the mask.
+		t.savedEpoch = 0
 		interrupt(t.tid)
 		if err := p.cont(t, t.sig); err != nil {
 			return p.errorf("deliver signal", t.tid, 0, err)

@@ -53,6 +53,8 @@ type Process struct {
 	gadgets        gadgets    // found once per process
 	gadgetsChecked bool       // gadgets re-read since the last resume
 	fpu            *fpuLayout // learnt from the first thread remote code runs on
+	remote         *thread    // the thread remote code last ran on, while epoch == remoteEpoch
+	remoteEpoch    uint64
 }
 
 // thread is one traced thread as the tracer last saw it.
@@ -65,6 +67,13 @@ type thread struct {
 	group     bool        // in group-stop (stopped by SIGSTOP & co. from outside)
 	seq       uint64      // when it stopped (Process.seq)
 	shstk     int8        // shadow stack: 0 unknown, 1 off, 2 on
+
+	// Its FPU state and signal mask, read for remote code while
+	// savedEpoch == Process.epoch: a stopped thread changes neither, and
+	// remote code puts both back.
+	savedFPU   []byte
+	savedMask  uint64
+	savedEpoch uint64
 }
 
 // Seize attaches to every thread of pid with PTRACE_SEIZE and

@@ -125,6 +125,9 @@ func (p *Process) runRemoteLocked(tid int, hint uint64, rc remoteCode) (uint64, 
 		r := &remoteRun{p: p, t: t, g: g, rc: rc}
 		ret, err := r.run()
 		if !errors.Is(err, errSignalFirst) {
+			if err == nil && tid == 0 {
+				p.remote, p.remoteEpoch = t, p.epoch
+			}
 			return ret, err
 		}
 	}
@@ -151,12 +154,8 @@ func (r *remoteRun) run() (uint64, error) {
 	if err := getRegs(t.tid, &r.r0); err != nil {
 		return 0, p.errorf("get registers", t.tid, 0, err)
 	}
-	var err error
-	if r.fpu, err = readFPU(t.tid, p.fpu); err != nil {
-		return 0, p.errorf("get FPU state", t.tid, 0, err)
-	}
-	if r.mask, err = getSigmask(t.tid); err != nil {
-		return 0, p.errorf("get signal mask", t.tid, 0, err)
+	if err := r.saved(); err != nil {
+		return 0, err
 	}
 	r.at = placeFrame(r.r0.Rsp, p.fpu)
 	in := frameInput{regs: restarted(r.r0), fpu: r.fpu, layout: p.fpu, mask: r.mask, restorer: r.g.restorer}
@@ -170,6 +169,25 @@ func (r *remoteRun) run() (uint64, error) {
 	// From here on the thread is safe without us: whatever it runs ends
 	// in rt_sigreturn through the frame.
 	return r.drive()
+}
+
+// saved reads the thread's FPU state and signal mask, once per stop.
+// Must be called via p.do.
+func (r *remoteRun) saved() error {
+	p, t := r.p, r.t
+	if t.savedEpoch != p.epoch || t.savedFPU == nil {
+		fpu, err := readFPU(t.tid, p.fpu)
+		if err != nil {
+			return p.errorf("get FPU state", t.tid, 0, err)
+		}
+		mask, err := getSigmask(t.tid)
+		if err != nil {
+			return p.errorf("get signal mask", t.tid, 0, err)
+		}
+		t.savedFPU, t.savedMask, t.savedEpoch = fpu, mask, p.epoch
+	}
+	r.fpu, r.mask = t.savedFPU, t.savedMask
+	return nil
 }
 
 // setup computes the registers the code starts with: for a syscall, the
@@ -322,6 +340,9 @@ func (r *remoteRun) writeFrame(b []byte) error {
 // a frame built on such a stop holds the temporary mask.
 // Must be called via p.do.
 func (r *remoteRun) fixMask() error {
+	if !maskSwappers[r.r0.Orig_rax] {
+		return nil
+	}
 	m, err := getSigmask(r.t.tid)
 	if err != nil {
 		return r.p.errorf("get signal mask", r.t.tid, 0, err)
@@ -333,7 +354,7 @@ func (r *remoteRun) fixMask() error {
 	if err := r.p.writeLocked(b, r.at.frame+frameSigmask); err != nil {
 		return err
 	}
-	r.mask = m
+	r.mask, r.t.savedMask = m, m
 	return nil
 }
 
@@ -382,6 +403,8 @@ func (r *remoteRun) restore() error {
 // of kind: its state goes back, from a stop in get_signal.
 // Must be called via p.do.
 func (r *remoteRun) abort(kind stopKind, cause error) error {
+	// A fault may have unblocked its signal (force_sig_info_to_task).
+	r.t.savedEpoch = 0
 	var err error
 	if kind == stopSyscall {
 		_, err = r.toSignalStop()
