@@ -141,6 +141,26 @@ func symbol(t testing.TB, pid int, path, name string) uint64 {
 	return 0
 }
 
+// funcRange returns the run-time range of function name in the ELF file
+// path mapped into pid.
+func funcRange(t testing.TB, pid int, path, name string) [2]uint64 {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, _ := f.Symbols()
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
+			start := s.Value + loadBias(t, pid, path, f)
+			return [2]uint64{start, start + s.Size}
+		}
+	}
+	t.Fatalf("function %s not in %s", name, path)
+	return [2]uint64{}
+}
+
 func loadBias(t testing.TB, pid int, path string, f *elf.File) uint64 {
 	t.Helper()
 	low := ^uint64(0)

@@ -1,6 +1,7 @@
 package ptrace_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -16,20 +17,14 @@ import (
 )
 
 // TestRunFor lets a stopped process run for a while: every thread moves
-// on, all are stopped again afterwards, and no byte of the text changes
-// (no breakpoint). RunUntil, kept for old callers, is the same run.
+// on, all are stopped again afterwards, and no byte of the text changes.
 func TestRunFor(t *testing.T) {
 	pid, out := target(t, "target", "2")
-	bin := fixture(t, "target")
-	marker := symbol(t, pid, bin, "marker")
 	p := seize(t, pid)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	code := make([]byte, 16)
-	if _, err := p.ReadAt(code, int64(marker)); err != nil {
-		t.Fatal(err)
-	}
+	text := processText(t, p, pid)
 	before := counters(t, p, out, 2)
 	n := out.Len()
 	if err := p.RunFor(30 * time.Millisecond); err != nil {
@@ -49,16 +44,8 @@ func TestRunFor(t *testing.T) {
 			t.Errorf("thread %d not stopped after RunFor: %v", tid, err)
 		}
 	}
-	reached, err := p.RunUntil(map[int]uint64{pid: marker}, time.Second)
-	if err != nil || len(reached) != 1 {
-		t.Fatalf("RunUntil: got %v, %v, want one entry", reached, err)
-	}
-	now := make([]byte, len(code))
-	if p.ReadAt(now, int64(marker)); !slices.Equal(now, code) {
-		t.Errorf("got text % x at marker, want % x: no breakpoint", now, code)
-	}
-	if _, err := p.RunUntil(map[int]uint64{1 << 30: marker}, time.Second); err == nil {
-		t.Errorf("RunUntil of an unknown thread: got no error")
+	if got := processText(t, p, pid); !slices.Equal(got, text) {
+		t.Errorf("text changed by RunFor")
 	}
 	if err := p.Resume(); err != nil {
 		t.Fatal(err)
@@ -66,6 +53,99 @@ func TestRunFor(t *testing.T) {
 	if err := p.RunFor(time.Millisecond); err == nil {
 		t.Errorf("RunFor on a running process: got no error")
 	}
+}
+
+// TestRunUntil stops the busy fixture until its four threads are inside
+// count(), then runs each out of it to its return address: only the
+// threads run, each is left stopped outside count(), and the text is
+// never changed (no breakpoint).
+func TestRunUntil(t *testing.T) {
+	pid, out := target(t, "busy")
+	count := funcRange(t, pid, fixture(t, "busy"), "count")
+	run := funcRange(t, pid, fixture(t, "busy"), "run")
+	p := seize(t, pid)
+	targets := map[int]uint64{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(targets) < 4 {
+		if time.Now().After(deadline) {
+			t.Skip("skipping test: threads not caught inside count() within 5s")
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		clear(targets)
+		for _, tid := range p.Tids() {
+			if regs, _ := p.Regs(tid); tid != pid && regs != nil && regs.Rip >= count[0] && regs.Rip < count[1] {
+				targets[tid] = returnAddress(t, p, regs, run)
+			}
+		}
+		if len(targets) < 4 {
+			if err := p.Resume(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	text := processText(t, p, pid)
+	main, _ := p.Regs(pid)
+	reached, err := p.RunUntil(targets, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tid := range targets {
+		regs, err := p.Regs(tid)
+		switch {
+		case err != nil:
+			t.Errorf("thread %d not stopped after RunUntil: %v", tid, err)
+		case !reached[tid]:
+			t.Errorf("thread %d did not get out of count()", tid)
+		case regs.Rip >= count[0] && regs.Rip < count[1]:
+			t.Errorf("thread %d: got rip %#x inside count() after RunUntil", tid, regs.Rip)
+		}
+	}
+	if now, _ := p.Regs(pid); now == nil || *now != *main {
+		t.Errorf("main thread ran during RunUntil")
+	}
+	if got := processText(t, p, pid); !slices.Equal(got, text) {
+		t.Errorf("text changed by RunUntil")
+	}
+	n := out.Len()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after detach", func() bool { return strings.Contains(out.String()[n:], "calls") })
+}
+
+// returnAddress finds the return address into run() on the stack of a
+// thread stopped inside count(): a word near rsp.
+func returnAddress(t *testing.T, p *ptrace.Process, regs *unix.PtraceRegs, run [2]uint64) uint64 {
+	t.Helper()
+	b := make([]byte, 64)
+	if _, err := p.ReadAt(b, int64(regs.Rsp)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		if v := binary.LittleEndian.Uint64(b[i:]); v >= run[0] && v < run[1] {
+			return v
+		}
+	}
+	t.Fatalf("no return address into run() near rsp %#x", regs.Rsp)
+	return 0
+}
+
+// processText reads the executable file mappings of pid.
+func processText(t *testing.T, p *ptrace.Process, pid int) []byte {
+	t.Helper()
+	var text []byte
+	for _, m := range readMaps(t, pid) {
+		if m.Exec() && strings.HasPrefix(m.Path, "/") {
+			b := make([]byte, m.Size())
+			if _, err := p.ReadAt(b, int64(m.Start)); err != nil {
+				t.Fatal(err)
+			}
+			text = append(text, b...)
+		}
+	}
+	return text
 }
 
 func TestSignalsWhileStopped(t *testing.T) {
