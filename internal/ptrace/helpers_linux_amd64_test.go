@@ -51,7 +51,11 @@ func fixture(t testing.TB, name string) string {
 	}
 	src := filepath.Join(testutil.RepoRoot(t), "fixtures", "ptrace", name+".c")
 	out := filepath.Join(binDir, name)
-	cmd := exec.Command("gcc", "-O0", "-g", "-pthread", "-o", out, src)
+	flags := []string{"-O0", "-g", "-pthread"}
+	if name == "nolibc" {
+		flags = []string{"-O0", "-g", "-static", "-nostdlib", "-fno-stack-protector"}
+	}
+	cmd := exec.Command("gcc", append(flags, "-o", out, src)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gcc %s: %v\n%s", src, err, b)
 	}

@@ -57,8 +57,14 @@ func (p *Process) syscallOn(tid int, stub uint64, nr uint64, args ...uint64) (ui
 	if err != nil {
 		return 0, err
 	}
-	if e := -int64(ret); e >= 1 && e <= maxErrno {
-		return ret, unix.Errno(e)
+	switch e := -int64(ret); e {
+	case _ERESTARTSYS, _ERESTARTNOINTR, _ERESTARTNOHAND, _ERESTART_RESTARTBLOCK:
+		// Interrupted by our own interrupt: what a program would see.
+		return ret, unix.EINTR
+	default:
+		if e >= 1 && e <= maxErrno {
+			return ret, unix.Errno(e)
+		}
 	}
 	return ret, nil
 }

@@ -2,6 +2,7 @@ package ptrace_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -229,4 +230,59 @@ func TestRemoteKeepsState(t *testing.T) {
 	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 1 {
 		t.Errorf("epoll_wait returned EINTR %d times for one stop, want at most 1", d)
 	}
+}
+
+// TestSyscallInterruptible runs remote calls that sleep interruptibly:
+// they return at once with EINTR (remote code runs with an interrupt
+// pending), and the process goes on.
+func TestSyscallInterruptible(t *testing.T) {
+	pid, out := target(t, "target", "1")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	ts := []byte{5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0} // 5 s
+	addr, err := p.Syscall(0, unix.SYS_MMAP, 0, 4096, unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, ^uint64(0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.WriteAt(ts, int64(addr)); err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range []struct {
+		name string
+		nr   uint64
+		args []uint64
+	}{{"pause", unix.SYS_PAUSE, nil}, {"nanosleep", unix.SYS_NANOSLEEP, []uint64{addr, 0}}} {
+		t0 := time.Now()
+		if _, err := p.Syscall(0, call.nr, call.args...); !errors.Is(err, unix.EINTR) || time.Since(t0) > 2*time.Second {
+			t.Errorf("remote %s: got %v after %v, want EINTR at once", call.name, err, time.Since(t0))
+		}
+	}
+	n := out.Len()
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after resume", func() bool { return strings.Contains(out.String()[n:], "value=1") })
+}
+
+// TestNoSafeGadget runs remote code in a program without libc: refused
+// with ErrNoSafeGadget, the program untouched and running on.
+func TestNoSafeGadget(t *testing.T) {
+	pid, _ := target(t, "nolibc")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Syscall(0, unix.SYS_GETPID); !errors.Is(err, ptrace.ErrNoSafeGadget) {
+		t.Errorf("remote getpid: got %v, want ErrNoSafeGadget", err)
+	}
+	if _, err := p.Call(0, 0x1000); !errors.Is(err, ptrace.ErrNoSafeGadget) {
+		t.Errorf("remote call: got %v, want ErrNoSafeGadget", err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	assertNotTraced(t, pid)
 }
