@@ -167,8 +167,8 @@ func TestSignalsWhileStopped(t *testing.T) {
 	}
 	waitUntil(t, "SIGUSR1 #1", func() bool { return strings.Contains(out.String(), "got SIGUSR1 #1") })
 
-	// Sent to the thread that runs a remote syscall: recorded, suppressed,
-	// and delivered on Detach.
+	// Sent to the thread that runs a remote syscall: held, not delivered
+	// while the process is stopped, delivered on Detach.
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
