@@ -53,7 +53,7 @@ func (p *Process) InSyscall(tid int) (in bool) {
 // StubTid returns the thread Syscall would run on.
 func (p *Process) StubTid() (tid int) {
 	p.do(func() {
-		if t, err := p.pickRemote(0); err == nil {
+		if t, err := p.pickRemote(0, nil); err == nil {
 			tid = t.tid
 		}
 	})

@@ -12,16 +12,16 @@ import (
 // remoteThread returns the thread remote code runs on, ready: tid when
 // not 0, else the best stopped thread (remoteRank). A thread stopped
 // inside a system call first finishes it (leaveSyscall); a thread holding
-// a signal first lets it be delivered (deliverFirst). Must be called via
-// p.do.
-func (p *Process) remoteThread(tid int) (*thread, error) {
+// a signal first lets it be delivered (deliverFirst). Threads in skip are
+// not picked. Must be called via p.do.
+func (p *Process) remoteThread(tid int, skip map[*thread]bool) (*thread, error) {
 	if p.running {
 		return nil, p.errorf("run remote code", 0, 0, errRunning)
 	}
 	if p.exited {
 		return nil, p.errorf("run remote code", 0, 0, ErrProcessExited)
 	}
-	t, err := p.pickRemote(tid)
+	t, err := p.pickRemote(tid, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +40,9 @@ func (p *Process) remoteThread(tid int) (*thread, error) {
 }
 
 // pickRemote returns thread tid, or when tid is 0 the best stopped thread
-// (remoteScore), the leader among equals. Must be called via p.do.
-func (p *Process) pickRemote(tid int) (*thread, error) {
+// (remoteScore) not in skip, the leader among equals. Must be called via
+// p.do.
+func (p *Process) pickRemote(tid int, skip map[*thread]bool) (*thread, error) {
 	if tid != 0 {
 		t, err := p.stoppedThread(tid)
 		if err != nil {
@@ -49,14 +50,14 @@ func (p *Process) pickRemote(tid int) (*thread, error) {
 		}
 		return t, nil
 	}
-	if t := p.remote; t != nil && p.remoteEpoch == p.epoch && t.stopped && p.threads[t.tid] == t && t.sig == 0 && !t.inSyscall && !t.group {
+	if t := p.remote; t != nil && p.remoteEpoch == p.epoch && !skip[t] && t.stopped && p.threads[t.tid] == t && t.sig == 0 && !t.inSyscall && !t.group {
 		// Remote code put it back as it found it: its score is the same.
 		return t, nil
 	}
 	var best *thread
 	bestScore := 0
 	consider := func(t *thread) bool {
-		if t == nil || !t.stopped {
+		if t == nil || !t.stopped || skip[t] {
 			return false
 		}
 		if s := p.remoteScore(t); best == nil || s < bestScore {

@@ -33,6 +33,10 @@ const (
 // thread holds it and the code runs again, after its delivery.
 var errSignalFirst = errors.New("signal dequeued before remote code started")
 
+// errNoRoom: the thread's stack has no room for the safety frame; remote
+// code may run on another thread.
+var errNoRoom = errors.New("no room for the safety frame on the thread's stack")
+
 // Syscall runs system call nr with args in the stopped process, on one
 // thread, and returns its result; a result in [-4095, -1] is returned as
 // a unix.Errno error. The thread's registers, FPU state and signal mask
@@ -118,8 +122,9 @@ func (p *Process) runRemoteLocked(tid int, hint uint64, rc remoteCode) (uint64, 
 	if err != nil {
 		return 0, err
 	}
+	skip := map[*thread]bool{}
 	for range maxRemoteAttempts {
-		t, err := p.remoteThread(tid)
+		t, err := p.remoteThread(tid, skip)
 		if err != nil {
 			return 0, err
 		}
@@ -130,6 +135,10 @@ func (p *Process) runRemoteLocked(tid int, hint uint64, rc remoteCode) (uint64, 
 		}
 		r := &remoteRun{p: p, t: t, g: g, rc: rc}
 		ret, err := r.run()
+		if errors.Is(err, errNoRoom) && tid == 0 && len(skip) < maxRemoteAttempts-1 {
+			skip[t] = true
+			continue
+		}
 		if !errors.Is(err, errSignalFirst) {
 			if err == nil && tid == 0 {
 				p.remote, p.remoteEpoch = t, p.epoch
@@ -334,7 +343,7 @@ func (r *remoteRun) writeFrame(b []byte) error {
 		err = fmt.Errorf("wrote %d of %d bytes", n, len(b))
 	}
 	if err != nil {
-		return r.p.errorf("write safety frame", r.t.tid, lo, fmt.Errorf("no room on the thread's stack below %#x: %w", r.r0.Rsp, err))
+		return r.p.errorf("write safety frame", r.t.tid, lo, fmt.Errorf("%w, below %#x: %w", errNoRoom, r.r0.Rsp, err))
 	}
 	return nil
 }

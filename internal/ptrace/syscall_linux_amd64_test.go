@@ -286,3 +286,37 @@ func TestNoSafeGadget(t *testing.T) {
 	}
 	assertNotTraced(t, pid)
 }
+
+// TestNoRoomForFrame runs remote code on a thread whose stack pointer is
+// 1 KiB above a guard page: the safety frame does not fit, the guard page
+// is left alone (/proc/pid/mem reads and writes it: FOLL_FORCE), and
+// Syscall runs on another thread instead.
+func TestNoRoomForFrame(t *testing.T) {
+	pid, out := target(t, "tightstack")
+	var tid int
+	var guard uint64
+	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "ready"):], "ready tid=%d guard=%v", &tid, &guard); err != nil {
+		t.Fatalf("ready line %q: %v", out.String(), err)
+	}
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SyscallOn(tid, 0, unix.SYS_GETPID); err == nil || !strings.Contains(err.Error(), "no room") {
+		t.Errorf("remote getpid on the thread near its guard page: got %v, want no room", err)
+	}
+	if got, err := p.Syscall(0, unix.SYS_GETTID); err != nil || got != uint64(pid) {
+		t.Errorf("remote gettid: got %d, %v, want %d (the main thread)", got, err, pid)
+	}
+	b := make([]byte, 4096)
+	if _, err := p.ReadAt(b, int64(guard)); err != nil || !bytes.Equal(b, make([]byte, 4096)) {
+		t.Errorf("guard page at %#x: got %v or bytes written, want zeros", guard, err)
+	}
+	if m := findMapping(t, pid, guard); m == nil || m.Perms != "---p" {
+		t.Errorf("got mapping %+v at the guard page, want ---p", m)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	assertNotTraced(t, pid)
+}
