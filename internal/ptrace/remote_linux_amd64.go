@@ -44,7 +44,9 @@ var errNoRoom = errors.New("no room for the safety frame on the thread's stack")
 // (package doc, "Remote code"). stub is a hint: gadgets are looked up
 // first in the executable mapping that holds it. The call runs with an
 // interrupt pending for the thread: a call that sleeps interruptibly
-// returns EINTR.
+// returns EINTR. A sleep or wait with a timeout (nanosleep, poll, futex)
+// must not be run: interrupted, it replaces the thread's restart block,
+// which the thread's own interrupted sleep may need.
 func (p *Process) Syscall(stub uint64, nr uint64, args ...uint64) (uint64, error) {
 	return p.syscallOn(0, stub, nr, args...)
 }
