@@ -55,7 +55,7 @@ func (p *Process) runToBreakpointLocked(tid int, addr uint64, timeout time.Durat
 			return false, err
 		}
 		if kind == stopSignal && t.sig == unix.SIGTRAP && p.atBreakpoint(t, addr) {
-			t.sig = 0
+			p.consume(t)
 			return true, nil
 		}
 		if late || (kind == stopSignal && raisedBy(t.sig, 1)) {

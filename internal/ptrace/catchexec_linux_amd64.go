@@ -105,6 +105,8 @@ func (c *execCatch) follow(timeout time.Duration) error {
 				return err
 			}
 		case event == 0 && sig == unix.SIGTRAP && !c.trapped && c.atInt3():
+			// Consumed at once: not even our death delivers it.
+			consumeStop(c.tid)
 			c.trapped = true
 			deadline = time.Now().Add(timeout)
 		case event == 0:
@@ -121,13 +123,12 @@ func (c *execCatch) follow(timeout time.Duration) error {
 
 // wait returns the thread's next state change, polling until deadline.
 func (c *execCatch) wait(deadline time.Time) (int, unix.WaitStatus, error) {
-	var ws unix.WaitStatus
 	b := newBackoff()
 	for {
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		// A signal-delivery-stop is only peeked: its signal survives our
+		// death until resume hands it on (waitEvent).
+		wpid, ws, _, err := waitEvent()
 		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
 		case errors.Is(err, unix.ECHILD):
 			c.gone = true
 			return 0, 0, c.p.errorf("catch exec", c.tid, 0, ErrProcessExited)
@@ -218,6 +219,7 @@ func (c *execCatch) awaitStop(deadline time.Time) bool {
 		case event == 0 && sig == unix.SIGTRAP|0x80:
 			c.sig = 0
 		case event == 0 && sig == unix.SIGTRAP && !c.trapped && c.atInt3():
+			consumeStop(c.tid)
 			c.sig = 0
 		case event == 0:
 			c.sig = sig

@@ -100,18 +100,23 @@
 // # Signals
 //
 // No signal is consumed, changed or sent by the tracer. A thread that
-// reports a signal-delivery-stop while we stop it stays in that stop; the
-// signal is delivered with its original siginfo when the thread goes on
-// (PTRACE_CONT or PTRACE_DETACH with it). Signals that arrive while a
-// thread is stopped stay pending in the kernel. When remote code must run
-// on a thread holding a signal, the signal is delivered first
-// (PTRACE_INTERRUPT, PTRACE_CONT with it): the thread stops at its
-// handler's first instruction, and the handler runs when the process
-// resumes. A signal dequeued when remote code starts makes it start again
-// later the same way. While the target runs, its signals are passed on.
-// Each stop interrupts blocked calls; those that do not restart
-// (epoll_wait, sigtimedwait, recv with SO_RCVTIMEO) return EINTR to the
-// program, so stops are kept few.
+// reports a signal-delivery-stop while we stop it gets the signal
+// delivered with its original siginfo right away, and is held at its
+// handler's first instruction (PTRACE_INTERRUPT, then PTRACE_CONT with
+// the signal: the kernel checks the interrupt before any other signal);
+// the handler runs when the process resumes. It is not held in the
+// signal-delivery-stop itself: a wait that consumes such a stop clears
+// the thread's exit code (kernel/exit.c wait_task_stopped), and a thread
+// woken by our death takes that exit code as its signal, so the signal
+// would be lost if we died. Signal-delivery-stops are therefore only
+// peeked at (waitid WNOWAIT) until the thread is resumed with its signal,
+// or, for a fault our own code raised, consumed on purpose. Signals that
+// arrive while a thread is stopped stay pending in the kernel. A signal
+// dequeued when remote code starts goes to the thread's own context the
+// same way before the code runs again. While the target runs, its signals
+// are passed on. Each stop interrupts blocked calls; those that do not
+// restart (epoll_wait, sigtimedwait, recv with SO_RCVTIMEO) return EINTR
+// to the program, so stops are kept few.
 //
 // # Test hook
 //

@@ -150,14 +150,9 @@ func (p *Process) leaveSyscall(t *thread) error {
 // system call (a clone, then a vfork-done...).
 const maxLeaveStops = 4
 
-// deliverFirst lets the signal a thread holds be delivered, and holds the
-// thread right after: PTRACE_INTERRUPT, then PTRACE_CONT with the signal.
-// The kernel sets up the handler's frame (or ignores the signal) and, the
-// interrupt being checked before any other signal (get_signal), stops the
-// thread in an interrupt stop on the handler's first instruction, where
-// remote code can run; the handler runs when the process resumes. A
-// default action runs as it would: a stop becomes a group-stop, a fatal
-// signal ends the process. Must be called via p.do.
+// deliverFirst lets the signal a thread holds be delivered and holds the
+// thread right after, at its handler's entry (settle), where remote code
+// can run. Must be called via p.do.
 func (p *Process) deliverFirst(t *thread) error {
 	for range maxLeaveStops {
 		if t.sig == 0 {
@@ -165,8 +160,7 @@ func (p *Process) deliverFirst(t *thread) error {
 		}
 		// The handler's entry changes the FPU state and the mask.
 		t.savedEpoch = 0
-		interrupt(t.tid)
-		if err := p.cont(t, t.sig); err != nil {
+		if err := p.settle(t); err != nil {
 			return p.errorf("deliver signal", t.tid, 0, err)
 		}
 		if _, _, err := p.waitThread(t, time.Now().Add(stubTimeout)); err != nil {
@@ -177,9 +171,9 @@ func (p *Process) deliverFirst(t *thread) error {
 }
 
 // waitThread waits for t to stop and returns that stop; other threads'
-// stops are collected on the way. At deadline it interrupts t once and
-// waits stopTimeout more: late tells that the stop came from that
-// interrupt. Must be called via p.do.
+// stops are collected on the way, their signals delivered (settle). At
+// deadline it interrupts t once and waits stopTimeout more: late tells
+// that the stop came from that interrupt. Must be called via p.do.
 func (p *Process) waitThread(t *thread, deadline time.Time) (kind stopKind, late bool, err error) {
 	b := newBackoff()
 	for {
@@ -190,6 +184,9 @@ func (p *Process) waitThread(t *thread, deadline time.Time) (kind stopKind, late
 		case p.exited || p.threads[t.tid] == nil:
 			return stopGone, late, p.errorf("run remote code", t.tid, 0, ErrProcessExited)
 		case ok:
+			if k == stopSignal {
+				p.settle(u)
+			}
 			continue
 		case time.Now().After(deadline) && late:
 			return stopNone, late, p.errorf("run remote code", t.tid, 0, fmt.Errorf("thread did not stop: %w", ErrTimeout))

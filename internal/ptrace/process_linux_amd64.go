@@ -63,6 +63,7 @@ type thread struct {
 	stopped   bool        // in a ptrace-stop we collected with wait4
 	event     bool        // that stop is not a signal-delivery-stop: a signal cannot be injected from it
 	sig       unix.Signal // the signal of a signal-delivery-stop, delivered when the thread goes on
+	peeked    bool        // that signal-delivery-stop was not consumed: see waitEvent
 	inSyscall bool        // that stop is inside a system call (PTRACE_EVENT_CLONE...): see leaveSyscall
 	group     bool        // in group-stop (stopped by SIGSTOP & co. from outside)
 	seq       uint64      // when it stopped (Process.seq)

@@ -272,10 +272,12 @@ func (r *remoteRun) atGadget(cur *unix.PtraceRegs) bool {
 }
 
 // onSignal handles a signal-delivery-stop of the thread running remote
-// code. A fault the code raised is ours: reported, never delivered. A
-// signal dequeued before the code started makes the run start again
-// later (errSignalFirst). One arriving while a called function runs is
-// passed on: returned, to be injected. Must be called via p.do.
+// code. A fault the code raised is ours: reported, never delivered
+// (consumed at once, so that not even our death delivers it). A signal
+// dequeued before the code started is delivered to the thread's own
+// context and the run starts again (errSignalFirst). One arriving while a
+// called function runs is passed on: returned, to be injected.
+// Must be called via p.do.
 func (r *remoteRun) onSignal() (unix.Signal, error) {
 	p, t := r.p, r.t
 	si, err := getSiginfo(t.tid)
@@ -288,11 +290,16 @@ func (r *remoteRun) onSignal() (unix.Signal, error) {
 	}
 	sig := t.sig
 	if raisedBy(sig, si.Code) {
-		t.sig = 0
+		p.consume(t)
 		return 0, r.abort(stopSignal, p.errorf("run remote code", t.tid, cur.Rip, fmt.Errorf("stopped by %v", sig)))
 	}
 	if cur == r.regs {
+		// The signal was dequeued on the way out of the stop: it goes
+		// to the thread's own context, and the code starts again later.
 		if err := r.restore(); err != nil {
+			return 0, err
+		}
+		if err := p.deliverFirst(t); err != nil {
 			return 0, err
 		}
 		return 0, errSignalFirst

@@ -81,3 +81,25 @@ func seccompFilter(tid int, idx uintptr, buf []unix.SockFilter) (int, error) {
 	}
 	return int(r), nil
 }
+
+// childInfo is the part of siginfo_t waitid fills in for SIGCHLD
+// (asm-generic/siginfo.h _sigchld).
+type childInfo struct {
+	Signo, Errno, Code int32
+	_                  int32
+	Pid, UID, Status   int32
+	_                  [100]byte
+}
+
+// waitidPeek looks at one pending state change of the calling thread's
+// tracees without consuming it (WNOWAIT); pid is 0 when there is none.
+// Status is the stop's exit code for a ptrace-stop.
+func waitidPeek() (info childInfo, err error) {
+	const pAll = 0
+	opts := unix.WEXITED | unix.WSTOPPED | unix.WNOHANG | unix.WNOWAIT | unix.WALL | _WNOTHREAD
+	_, _, e := unix.Syscall6(unix.SYS_WAITID, pAll, 0, uintptr(unsafe.Pointer(&info)), uintptr(opts), 0, 0)
+	if e != 0 {
+		return info, e
+	}
+	return info, nil
+}

@@ -162,7 +162,8 @@ func (p *Process) runSlice(slots map[*thread]uint64, d time.Duration) error {
 
 // passOnFor handles the stops of running threads in slots: signals go on
 // with their thread; other stops (a stale interrupt, a clone) go on too,
-// except a group-stop. Threads born meanwhile stay in their first stop.
+// except a group-stop. Threads born meanwhile stay in their first stop,
+// their signals delivered (settle).
 // Must be called via p.do.
 func (p *Process) passOnFor(slots map[*thread]uint64) {
 	for range maxEventsPerPump {
@@ -171,6 +172,9 @@ func (p *Process) passOnFor(slots map[*thread]uint64) {
 			return
 		}
 		if _, mine := slots[t]; !mine || kind == stopNone || kind == stopGone || kind == stopGroup {
+			if kind == stopSignal {
+				p.settle(t)
+			}
 			continue
 		}
 		p.cont(t, t.sig)

@@ -1,8 +1,10 @@
 package ptrace_test
 
 import (
-	"encoding/binary"
 	"fmt"
+
+	"encoding/binary"
+	"github.com/golibcare/golibcare/internal/procfs"
 	"os"
 	"os/exec"
 	"slices"
@@ -49,69 +51,112 @@ func TestQueuedSignalsKept(t *testing.T) {
 	const count = 1000
 	s := startSurvivor(t)
 	text := s.text(t)
-	sender := fixture(t, "sigsender")
 	p := seize(t, s.pid)
-	out := &testutil.Output{}
-	cmd := exec.Command(sender, strconv.Itoa(s.pid), strconv.Itoa(count))
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
+	snd := startSender(t, s.pid, count, time.Millisecond)
 	cycles := 0
 	for running := true; running || cycles < 50; cycles++ {
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("sender: %v\n%s", err, out)
-			}
+		case <-snd.done:
 			running = false
 		default:
 		}
 		stopAndCall(t, p, s)
 		time.Sleep(5 * time.Millisecond) // the signals that came meanwhile are delivered
 	}
-	t.Logf("%d stop cycles; sender: %s", cycles, strings.TrimSpace(out.String()))
+	t.Logf("%d stop cycles; sender: %s", cycles, snd.result(t))
 	if err := p.Detach(); err != nil {
 		t.Fatal(err)
 	}
-	dl := time.Now().Add(5 * time.Second)
-	for s.words(t, s.addrs["rtcount"], 1)[0] < count && time.Now().Before(dl) {
-		time.Sleep(10 * time.Millisecond)
+	s.checkQueued(t, snd.pid, count)
+	s.check(t, "after the signals", text)
+}
+
+// sender is a running fixtures/ptrace/sigsender.
+type sender struct {
+	pid  int
+	out  *testutil.Output
+	done chan struct{} // closed when it has exited
+	err  error
+}
+
+// startSender queues count numbered SIGRTMIN to pid, one per interval.
+func startSender(t testing.TB, pid, count int, interval time.Duration) *sender {
+	t.Helper()
+	snd := &sender{out: &testutil.Output{}, done: make(chan struct{})}
+	cmd := exec.Command(fixture(t, "sigsender"), strconv.Itoa(pid), strconv.Itoa(count), strconv.Itoa(int(interval.Microseconds())))
+	cmd.Stdout, cmd.Stderr = snd.out, snd.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	if n := s.words(t, s.addrs["rtcount"], 1)[0]; n < count {
-		seen := map[int32]bool{}
-		for _, r := range s.sigLog(t, s.addrs["rt"], int(n)) {
-			seen[r.Value] = true
-		}
-		var missing []int
-		for v := range count {
-			if !seen[int32(v)] {
-				missing = append(missing, v)
-			}
-		}
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
-		t.Fatalf("got %d signals, missing %v; %s\n%s", n, missing, s.status(t), b)
+	snd.pid = cmd.Process.Pid
+	go func() { snd.err = cmd.Wait(); close(snd.done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-snd.done })
+	return snd
+}
+
+// result waits for the sender to finish and returns its report.
+func (snd *sender) result(t testing.TB) string {
+	t.Helper()
+	select {
+	case <-snd.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("sender still running after a minute")
 	}
-	if n := s.words(t, s.addrs["rtcount"], 1)[0]; n != count {
-		t.Errorf("got %d SIGRTMIN, want %d", n, count)
+	if snd.err != nil {
+		t.Fatalf("sender: %v\n%s", snd.err, snd.out)
+	}
+	return strings.TrimSpace(snd.out.String())
+}
+
+// checkQueued waits until the fixture handled count SIGRTMIN and checks
+// that each of the values 0..count-1 came exactly once from pid with
+// SI_QUEUE.
+func (s *survivor) checkQueued(t testing.TB, pid, count int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.words(t, s.addrs["rtcount"], 1)[0] < uint64(count) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	n := int(s.words(t, s.addrs["rtcount"], 1)[0])
+	if n != count {
+		t.Errorf("got %d SIGRTMIN, want %d; %s", n, count, s.signalState(t))
 	}
 	seen := make([]int, count)
-	for i, r := range s.sigLog(t, s.addrs["rt"], count) {
-		if r.Code != siQueue || int(r.Pid) != cmd.Process.Pid || r.Value < 0 || r.Value >= count {
+	for i, r := range s.sigLog(t, s.addrs["rt"], min(n, count)) {
+		if r.Code != siQueue || int(r.Pid) != pid || r.Value < 0 || int(r.Value) >= count {
 			t.Fatalf("signal %d: got code %d pid %d value %d, want code %d pid %d and a value below %d",
-				i, r.Code, r.Pid, r.Value, siQueue, cmd.Process.Pid, count)
+				i, r.Code, r.Pid, r.Value, siQueue, pid, count)
 		}
 		seen[r.Value]++
 	}
+	bad := 0
 	for v, n := range seen {
-		if n != 1 {
+		if n != 1 && bad < 20 {
 			t.Errorf("value %d arrived %d times, want once", v, n)
+			bad++
 		}
 	}
-	s.check(t, "after the signals", text)
+}
+
+// signalState describes the pending and blocked signals of every thread.
+func (s *survivor) signalState(t testing.TB) string {
+	var b strings.Builder
+	tids, _ := procfs.Tasks(s.pid)
+	for _, tid := range tids {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", s.pid, tid))
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%d:", tid)
+		for _, line := range strings.Split(string(st), "\n") {
+			for _, k := range []string{"State", "TracerPid", "SigQ", "SigPnd", "ShdPnd", "SigBlk"} {
+				if strings.HasPrefix(line, k+":") {
+					b.WriteString(" " + strings.Join(strings.Fields(line), ""))
+				}
+			}
+		}
+	}
+	return b.String()
 }
 
 // stopAndCall stops the process, maps and unmaps a page, calls clobber and

@@ -21,10 +21,10 @@ const pollSleep = 2 * time.Millisecond
 
 // Stop interrupts every thread (PTRACE_INTERRUPT) and waits until each,
 // including threads created meanwhile, is in a ptrace-stop. A thread that
-// reports a signal-delivery-stop instead stays in it, holding its signal
-// with the original siginfo until Resume or Detach lets it go on with it;
-// signals that arrive while a thread is stopped stay pending in the
-// kernel. Nothing is consumed or sent again.
+// reports a signal-delivery-stop instead gets the signal delivered with
+// its original siginfo and is held at its handler's entry (settle); the
+// handler runs after Resume. Signals that arrive while a thread is
+// stopped stay pending in the kernel. Nothing is consumed or sent again.
 func (p *Process) Stop() error {
 	var err error
 	if e := p.do(func() { err = p.stopLocked() }); e != nil {
@@ -100,13 +100,18 @@ func (p *Process) waitStopped(deadline time.Time) error {
 	}
 }
 
-// collectStops collects every pending state change; observe keeps the
-// signal of a signal-delivery-stop with its thread. Must be called via
-// p.do.
+// collectStops collects every pending state change. A thread that
+// reports a signal-delivery-stop gets its signal delivered and stops again
+// at its handler's entry (settle): held in its stop, the signal would be
+// lost if we died. Must be called via p.do.
 func (p *Process) collectStops() {
 	for {
-		if _, _, _, ok := p.next(); !ok {
+		t, kind, _, ok := p.next()
+		if !ok {
 			return
+		}
+		if kind == stopSignal {
+			p.settle(t)
 		}
 	}
 }

@@ -50,17 +50,78 @@ func isStopSignal(sig unix.Signal) bool {
 	return false
 }
 
-// next collects one pending state change of any of our threads without
-// blocking; ok is false when there is none. A thread we do not know yet
-// is one born from a clone event not collected yet: the kernel attached
-// it to us. Must be called via p.do.
-func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
-	var ws unix.WaitStatus
+// waitEvent returns one pending state change of the calling thread's
+// tracees without blocking; pid is 0 when there is none. A
+// signal-delivery-stop is only looked at (waitid WNOWAIT, peeked true):
+// a wait that consumes a stop clears the thread's exit code
+// (kernel/exit.c wait_task_stopped), and a thread woken by our death
+// gets exactly that exit code as its signal (kernel/signal.c ptrace_stop,
+// ptrace_signal). Left unconsumed, the signal survives our death; the
+// request that resumes the thread hands it on or drops it. Every other
+// change is consumed at once.
+func waitEvent() (pid int, ws unix.WaitStatus, peeked bool, err error) {
 	for {
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		info, err := waitidPeek()
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
+		if err != nil || info.Pid <= 0 {
+			return 0, 0, false, err
+		}
+		if info.Code == _CLD_TRAPPED && info.Status > 0 && info.Status < 0x80 {
+			return int(info.Pid), unix.WaitStatus(info.Status<<8 | 0x7f), true, nil
+		}
+		wpid, err := unix.Wait4(int(info.Pid), &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		if errors.Is(err, unix.EINTR) || (err == nil && wpid == 0) {
+			continue
+		}
+		return wpid, ws, false, err
+	}
+}
+
+// _CLD_TRAPPED is the si_code of a ptrace-stop (asm-generic/siginfo.h).
+const _CLD_TRAPPED = 4
+
+// consume consumes the signal-delivery-stop t is in: the signal will not
+// be delivered, not even if we die. Must be called via p.do.
+func (p *Process) consume(t *thread) {
+	if t.peeked {
+		consumeStop(t.tid)
+	}
+	t.peeked, t.sig = false, 0
+}
+
+// consumeStop consumes the ptrace-stop thread tid is in.
+func consumeStop(tid int) {
+	var ws unix.WaitStatus
+	for range maxExitingPolls {
+		if wpid, err := unix.Wait4(tid, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil); wpid == tid || (err != nil && !errors.Is(err, unix.EINTR)) {
+			return
+		}
+	}
+}
+
+// settle delivers the signal a stopped thread holds and has it stop again
+// right after: PTRACE_INTERRUPT, then PTRACE_CONT with the signal. The
+// kernel sets up the handler (or ignores the signal) and, checking the
+// interrupt before any other signal (get_signal), stops the thread on the
+// handler's first instruction; the handler runs when the process
+// resumes. A default action runs as it would: a stop becomes a group-stop,
+// a fatal signal ends the process. Must be called via p.do.
+func (p *Process) settle(t *thread) error {
+	interrupt(t.tid)
+	return p.cont(t, t.sig)
+}
+
+// next collects one pending state change of any of our threads without
+// blocking; ok is false when there is none. A thread we do not know yet
+// is one born from a clone event not collected yet: the kernel attached
+// it to us. A peeked signal-delivery-stop reported again was left as it
+// was by whoever saw it: its signal is delivered (settle).
+// Must be called via p.do.
+func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
+	for {
+		wpid, ws, peeked, err := waitEvent()
 		if errors.Is(err, unix.ECHILD) && len(p.threads) > 0 {
 			// Nothing is traced any more: every thread is gone.
 			p.exited = true
@@ -74,7 +135,12 @@ func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
 			t = &thread{tid: wpid}
 			p.threads[wpid] = t
 		}
+		if peeked && t.stopped && t.peeked {
+			p.settle(t)
+			continue
+		}
 		kind, sig = p.observe(t, ws)
+		t.peeked = peeked
 		return t, kind, sig, true
 	}
 }
