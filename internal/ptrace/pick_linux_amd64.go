@@ -181,15 +181,17 @@ func (p *Process) waitThread(t *thread, deadline time.Time) (kind stopKind, late
 		switch {
 		case ok && u == t && k != stopNone && k != stopGone:
 			return k, late, nil
-		case p.exited || p.threads[t.tid] == nil:
-			return stopGone, late, p.errorf("run remote code", t.tid, 0, ErrProcessExited)
+		case p.exited:
+			return stopGone, late, p.errorf("wait", t.tid, 0, ErrProcessExited)
+		case p.threads[t.tid] != t:
+			return stopGone, late, p.errorf("wait", t.tid, 0, errThreadExited)
 		case ok:
 			if k == stopSignal {
 				p.settle(u)
 			}
 			continue
 		case time.Now().After(deadline) && late:
-			return stopNone, late, p.errorf("run remote code", t.tid, 0, fmt.Errorf("thread did not stop: %w", ErrTimeout))
+			return stopNone, late, p.errorf("wait", t.tid, 0, fmt.Errorf("thread did not stop: %w", ErrTimeout))
 		case time.Now().After(deadline):
 			interrupt(t.tid)
 			late, deadline = true, time.Now().Add(stopTimeout)

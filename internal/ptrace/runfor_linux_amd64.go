@@ -2,6 +2,7 @@ package ptrace
 
 import (
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -99,8 +100,11 @@ func (p *Process) runUntilLocked(targets map[int]uint64, timeout time.Duration) 
 		for t, slot := range slots {
 			var r unix.PtraceRegs
 			switch {
-			case p.threads[t.tid] != t || t.group:
-				delete(slots, t) // gone, or held by a group-stop
+			case p.threads[t.tid] != t:
+				reached[t.tid] = true // gone: it is in no function any more
+				delete(slots, t)
+			case t.group:
+				delete(slots, t) // held by a group-stop
 			case getRegs(t.tid, &r) == nil && r.Rsp > slot:
 				reached[t.tid] = true
 				delete(slots, t)
@@ -153,7 +157,7 @@ func (p *Process) runSlice(slots map[*thread]uint64, d time.Duration) error {
 		if t.stopped || p.threads[t.tid] != t {
 			continue
 		}
-		if _, _, err := p.waitThread(t, time.Now().Add(stopTimeout)); err != nil {
+		if _, _, err := p.waitThread(t, time.Now().Add(stopTimeout)); err != nil && !errors.Is(err, errThreadExited) {
 			return err
 		}
 	}
