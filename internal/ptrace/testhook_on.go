@@ -36,7 +36,14 @@ func init() {
 			os.Exit(2)
 		}
 		hook.count = f
+		writeCount(0)
 	}
+}
+
+// writeCount records n in the count file. Fixed width: a later, longer
+// count never leaves digits behind.
+func writeCount(n uint64) {
+	hook.count.WriteAt(fmt.Appendf(nil, "%020d\n", n), 0)
 }
 
 // afterRequest counts a ptrace request, records the count and dies at the
@@ -44,8 +51,7 @@ func init() {
 func afterRequest() {
 	n := hook.n.Add(1)
 	if hook.count != nil {
-		// Fixed width: a later, longer count never leaves digits behind.
-		hook.count.WriteAt(fmt.Appendf(nil, "%020d\n", n), 0)
+		writeCount(n)
 	}
 	if n == hook.killAt {
 		// The kernel kills us before kill returns to user space.
