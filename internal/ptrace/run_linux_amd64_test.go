@@ -357,3 +357,37 @@ func TestRunToBreakpoint(t *testing.T) {
 		t.Errorf("never() ran")
 	}
 }
+
+// TestRunUntilBlocked runs the survivor's poller, blocked in epoll_wait
+// called in a loop, towards its return address out of epoll_wait for
+// 300 ms: RunUntil looks at it at its system calls and never interrupts
+// it while it is blocked, so epoll_wait returns EINTR for the stop before
+// and for the last interrupt only, not for every look.
+func TestRunUntilBlocked(t *testing.T) {
+	s := startSurvivor(t)
+	poller := s.tids["poller"]
+	fn := funcRange(t, s.pid, fixture(t, "survivor"), "poller")
+	p := seize(t, s.pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	regs, err := p.Regs(poller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eintr := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR]
+	ret := returnAddress(t, p, regs, fn)
+	if _, err := p.RunUntil(map[int]uint64{poller: ret}, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Regs(poller); err != nil {
+		t.Errorf("poller not stopped after RunUntil: %v", err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	s.check(t, "after RunUntil", s.text(t))
+	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 2 {
+		t.Errorf("epoll_wait returned EINTR %d times, want at most 2", d)
+	}
+}

@@ -1,8 +1,11 @@
 package ptrace
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -48,16 +51,18 @@ func (p *Process) runForLocked(d time.Duration) error {
 
 // RunUntil lets the listed threads of the stopped process run until each
 // has returned through its address, a return address on its stack, or
-// until timeout; the other threads stay stopped. No breakpoint is used:
-// the threads run in short slices and are interrupted after each; a
+// until timeout; the other threads stay stopped. No breakpoint is used. A
 // thread has returned when its stack pointer is above the slot that held
-// the address when it started (a ret, a longjmp or an exit of the frame
-// any other way), and it then stays stopped. The slices grow from
-// firstSlice to maxSlice, so a function that runs long is interrupted
-// rarely: each interrupt makes a blocking call that does not restart
-// return EINTR. A thread with no such slot on its stack, or already on
-// its address, counts as returned. reached tells which threads got there.
-// On return every thread is stopped.
+// the address when it started (a ret, a longjmp or any other exit of the
+// frame); it then stays stopped. The threads run under PTRACE_SYSCALL:
+// each of their system calls is a point to look at them, and a thread
+// blocked in a call is left alone. A thread running in user space is
+// interrupted to be looked at, after intervals growing from firstLook to
+// maxLook. At the timeout the threads still out are interrupted: a
+// blocking call that does not restart returns EINTR then, as at any
+// stop. A thread with no such slot on its stack, or already on its
+// address, counts as returned, as does one that exits. reached tells
+// which threads got there. On return every thread is stopped.
 func (p *Process) RunUntil(targets map[int]uint64, timeout time.Duration) (reached map[int]bool, err error) {
 	if e := p.do(func() { reached, err = p.runUntilLocked(targets, timeout) }); e != nil {
 		return nil, e
@@ -66,52 +71,155 @@ func (p *Process) RunUntil(targets map[int]uint64, timeout time.Duration) (reach
 }
 
 const (
-	// firstSlice and maxSlice bound how long RunUntil lets threads run
-	// between two looks.
-	firstSlice = 100 * time.Microsecond
-	maxSlice   = 20 * time.Millisecond
+	// firstLook and maxLook bound the intervals between two looks at a
+	// thread running in user space.
+	firstLook = 100 * time.Microsecond
+	maxLook   = 20 * time.Millisecond
 	// maxSlotScan bounds the stack read to find a return address.
 	maxSlotScan = 256 << 10
 )
+
+// untilRun is one RunUntil: the threads still running towards their
+// return address, with the stack slot each must get above.
+type untilRun struct {
+	p       *Process
+	slots   map[*thread]uint64
+	reached map[int]bool
+}
 
 // Must be called via p.do.
 func (p *Process) runUntilLocked(targets map[int]uint64, timeout time.Duration) (map[int]bool, error) {
 	if p.running {
 		return nil, p.errorf("run until", 0, 0, errRunning)
 	}
-	reached := make(map[int]bool, len(targets))
-	slots := map[*thread]uint64{}
+	u := &untilRun{p: p, slots: map[*thread]uint64{}, reached: make(map[int]bool, len(targets))}
 	for tid, addr := range targets {
 		t, err := p.stoppedThread(tid)
 		if err != nil {
 			return nil, p.errorf("run until", tid, 0, err)
 		}
 		slot, ok := p.returnSlot(t, addr)
-		reached[tid] = !ok
+		u.reached[tid] = !ok
 		if ok {
-			slots[t] = slot
+			u.slots[t] = slot
 		}
 	}
-	deadline := time.Now().Add(timeout)
-	for slice := firstSlice; len(slots) > 0 && time.Now().Before(deadline); slice = min(2*slice, maxSlice) {
-		if err := p.runSlice(slots, min(slice, time.Until(deadline))); err != nil {
-			return reached, err
-		}
-		for t, slot := range slots {
-			var r unix.PtraceRegs
-			switch {
-			case p.threads[t.tid] != t:
-				reached[t.tid] = true // gone: it is in no function any more
-				delete(slots, t)
-			case t.group:
-				delete(slots, t) // held by a group-stop
-			case getRegs(t.tid, &r) == nil && r.Rsp > slot:
-				reached[t.tid] = true
-				delete(slots, t)
+	for t := range u.slots {
+		u.goOn(t, t.sig)
+	}
+	err := u.watch(time.Now().Add(timeout))
+	if e := u.stopAll(); err == nil {
+		err = e
+	}
+	return u.reached, err
+}
+
+// watch handles the threads' stops until all are out or the deadline
+// passes, interrupting those that run in user space now and then.
+// Must be called via p.do.
+func (u *untilRun) watch(deadline time.Time) error {
+	p := u.p
+	look, next := firstLook, time.Now().Add(firstLook)
+	for len(u.slots) > 0 && time.Now().Before(deadline) {
+		for range maxEventsPerPump {
+			t, kind, _, ok := p.next()
+			if !ok {
+				break
 			}
+			u.onStop(t, kind)
+		}
+		if p.exited {
+			return p.errorf("run until", 0, 0, ErrProcessExited)
+		}
+		u.forgetGone()
+		if time.Now().After(next) {
+			for t := range u.slots {
+				if !t.stopped && inUserSpace(p.pid, t.tid) {
+					interrupt(t.tid)
+				}
+			}
+			look = min(2*look, maxLook)
+			next = time.Now().Add(look)
+		}
+		p.sleepChild(min(time.Until(next), time.Until(deadline), pollSleep))
+	}
+	return nil
+}
+
+// onStop looks at a thread that stopped during the run. A thread of the
+// run that is out stays stopped; otherwise it goes on, with its signal if
+// it stopped for one, unless a group-stop holds it. Other threads' signals
+// are delivered (settle). Must be called via p.do.
+func (u *untilRun) onStop(t *thread, kind stopKind) {
+	slot, mine := u.slots[t]
+	switch {
+	case kind == stopNone || kind == stopGone:
+	case !mine:
+		if kind == stopSignal {
+			u.p.settle(t)
+		}
+	case kind == stopGroup:
+		delete(u.slots, t)
+	case u.out(t, slot):
+		u.reached[t.tid] = true
+		delete(u.slots, t)
+		if kind == stopSignal {
+			u.p.settle(t)
+		}
+	default:
+		u.goOn(t, t.sig)
+	}
+}
+
+// out reports whether stopped thread t is above slot.
+func (u *untilRun) out(t *thread, slot uint64) bool {
+	var r unix.PtraceRegs
+	return getRegs(t.tid, &r) == nil && r.Rsp > slot
+}
+
+// goOn resumes a thread of the run to its next system call.
+// Must be called via p.do.
+func (u *untilRun) goOn(t *thread, sig unix.Signal) {
+	t.stopped, t.sig, u.p.settled = false, 0, false
+	syscallReq(t.tid, sig)
+}
+
+// forgetGone counts the threads of the run that exited as out.
+func (u *untilRun) forgetGone() {
+	for t := range u.slots {
+		if u.p.threads[t.tid] != t {
+			u.reached[t.tid] = true
+			delete(u.slots, t)
 		}
 	}
-	return reached, nil
+}
+
+// stopAll stops the threads of the run still running. A thread left at a
+// syscall-entry-stop is marked inside its call (observe): remote code
+// lets it finish the call first. Must be called via p.do.
+func (u *untilRun) stopAll() error {
+	p := u.p
+	for t := range u.slots {
+		if !t.stopped {
+			interrupt(t.tid)
+		}
+	}
+	for t := range u.slots {
+		if t.stopped || p.threads[t.tid] != t {
+			continue
+		}
+		if _, _, err := p.waitThread(t, time.Now().Add(stopTimeout)); err != nil && !errors.Is(err, errThreadExited) {
+			return err
+		}
+	}
+	return nil
+}
+
+// inUserSpace reports whether thread tid runs, or is ready to, outside
+// any system call (/proc/PID/task/TID/syscall says "running" or -1 then).
+func inUserSpace(pid, tid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/syscall", pid, tid))
+	return err != nil || bytes.HasPrefix(b, []byte("running")) || bytes.HasPrefix(b, []byte("-1 "))
 }
 
 // returnSlot finds the stack slot holding return address addr: the
@@ -131,56 +239,4 @@ func (p *Process) returnSlot(t *thread, addr uint64) (slot uint64, ok bool) {
 		}
 	}
 	return 0, false
-}
-
-// runSlice lets the threads in slots run for d, then interrupts them and
-// waits until each is stopped again. Their signals are passed on as for
-// a running process. Must be called via p.do.
-func (p *Process) runSlice(slots map[*thread]uint64, d time.Duration) error {
-	for t := range slots {
-		p.cont(t, t.sig)
-	}
-	end := time.Now().Add(d)
-	for time.Now().Before(end) {
-		p.passOnFor(slots)
-		if p.exited {
-			return p.errorf("run until", 0, 0, ErrProcessExited)
-		}
-		p.sleepChild(min(time.Until(end), pollSleep))
-	}
-	for t := range slots {
-		if !t.stopped {
-			interrupt(t.tid)
-		}
-	}
-	for t := range slots {
-		if t.stopped || p.threads[t.tid] != t {
-			continue
-		}
-		if _, _, err := p.waitThread(t, time.Now().Add(stopTimeout)); err != nil && !errors.Is(err, errThreadExited) {
-			return err
-		}
-	}
-	return nil
-}
-
-// passOnFor handles the stops of running threads in slots: signals go on
-// with their thread; other stops (a stale interrupt, a clone) go on too,
-// except a group-stop. Threads born meanwhile stay in their first stop,
-// their signals delivered (settle).
-// Must be called via p.do.
-func (p *Process) passOnFor(slots map[*thread]uint64) {
-	for range maxEventsPerPump {
-		t, kind, _, ok := p.next()
-		if !ok {
-			return
-		}
-		if _, mine := slots[t]; !mine || kind == stopNone || kind == stopGone || kind == stopGroup {
-			if kind == stopSignal {
-				p.settle(t)
-			}
-			continue
-		}
-		p.cont(t, t.sig)
-	}
 }

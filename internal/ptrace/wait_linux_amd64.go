@@ -36,6 +36,10 @@ const (
 	firstSleep = 50 * time.Microsecond
 )
 
+// _PTRACE_EVENTMSG_SYSCALL_ENTRY is the event message of a
+// syscall-entry-stop (linux/ptrace.h, Linux 5.3).
+const _PTRACE_EVENTMSG_SYSCALL_ENTRY = 1
+
 // maxEventsPerPump bounds the events handled in one pump so that a thread
 // that keeps trapping cannot starve the requests.
 const maxEventsPerPump = 4096
@@ -161,6 +165,11 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 	switch event := int(ws>>16) & 0xff; event {
 	case 0:
 		if sig == unix.SIGTRAP|0x80 {
+			// At a syscall-entry-stop the call has yet to run: like a
+			// clone event stop, the thread must finish it before remote
+			// code runs on it (leaveSyscall).
+			msg, err := getEventMsg(t.tid)
+			t.inSyscall = err == nil && msg == _PTRACE_EVENTMSG_SYSCALL_ENTRY
 			return stopSyscall, 0
 		}
 		// A signal-delivery-stop: the signal was dequeued and stays with
