@@ -41,3 +41,24 @@ func BenchmarkSyscall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStopSyscallResume measures a stop of all 9 threads around one
+// remote mmap and munmap: about what the target sees of a remote call.
+func BenchmarkStopSyscallResume(b *testing.B) {
+	p, stub := startBench(b)
+	for b.Loop() {
+		if err := p.Stop(); err != nil {
+			b.Fatal(err)
+		}
+		addr, err := p.Syscall(stub, unix.SYS_MMAP, 0, 4096, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, ^uint64(0), 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Syscall(stub, unix.SYS_MUNMAP, addr, 4096); err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Resume(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

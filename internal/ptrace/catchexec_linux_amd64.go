@@ -8,6 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// int3 is the breakpoint instruction of LibcarePlus's preload helper.
+const int3 = 0xcc
+
 // ErrExecFailed is returned by CatchExec when the thread's execve returned
 // an error: the old program runs on, untraced.
 var ErrExecFailed = errors.New("execve failed")
@@ -63,7 +66,7 @@ func (p *Process) catchExec(ready func() error, timeout time.Duration) error {
 		return err
 	}
 	// Later execs are not ours to follow: back to the usual options.
-	ptraceRaw(unix.PTRACE_SETOPTIONS, c.tid, 0, seizeOptions)
+	setOptions(c.tid, seizeOptions)
 	p.pid = c.tid
 	p.seq++
 	// The stop is inside execve, on the way back to the new program.
@@ -102,6 +105,8 @@ func (c *execCatch) follow(timeout time.Duration) error {
 				return err
 			}
 		case event == 0 && sig == unix.SIGTRAP && !c.trapped && c.atInt3():
+			// Consumed at once: not even our death delivers it.
+			consumeStop(c.tid)
 			c.trapped = true
 			deadline = time.Now().Add(timeout)
 		case event == 0:
@@ -118,13 +123,12 @@ func (c *execCatch) follow(timeout time.Duration) error {
 
 // wait returns the thread's next state change, polling until deadline.
 func (c *execCatch) wait(deadline time.Time) (int, unix.WaitStatus, error) {
-	var ws unix.WaitStatus
 	b := newBackoff()
 	for {
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		// A signal-delivery-stop is only peeked: its signal survives our
+		// death until resume hands it on (waitEvent).
+		wpid, ws, _, err := waitEvent()
 		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
 		case errors.Is(err, unix.ECHILD):
 			c.gone = true
 			return 0, 0, c.p.errorf("catch exec", c.tid, 0, ErrProcessExited)
@@ -148,7 +152,7 @@ func (c *execCatch) wait(deadline time.Time) (int, unix.WaitStatus, error) {
 func (c *execCatch) syscallStop() error {
 	c.inSyscall = !c.inSyscall
 	var r unix.PtraceRegs
-	if err := unix.PtraceGetRegs(c.tid, &r); err != nil {
+	if err := getRegs(c.tid, &r); err != nil {
 		return c.p.errorf("get registers", c.tid, 0, err)
 	}
 	if c.inSyscall {
@@ -164,12 +168,11 @@ func (c *execCatch) syscallStop() error {
 // atInt3 reports whether the stopped thread has just executed an int3.
 func (c *execCatch) atInt3() bool {
 	var r unix.PtraceRegs
-	if unix.PtraceGetRegs(c.tid, &r) != nil || r.Rip == 0 {
+	if getRegs(c.tid, &r) != nil || r.Rip == 0 {
 		return false
 	}
 	b := make([]byte, 1)
-	n, err := unix.PtracePeekData(c.tid, uintptr(r.Rip-1), b)
-	return err == nil && n == 1 && b[0] == int3
+	return peek(c.tid, uintptr(r.Rip-1), b) == nil && b[0] == int3
 }
 
 // resume continues the stopped thread with the signal to pass on; once
@@ -216,6 +219,7 @@ func (c *execCatch) awaitStop(deadline time.Time) bool {
 		case event == 0 && sig == unix.SIGTRAP|0x80:
 			c.sig = 0
 		case event == 0 && sig == unix.SIGTRAP && !c.trapped && c.atInt3():
+			consumeStop(c.tid)
 			c.sig = 0
 		case event == 0:
 			c.sig = sig

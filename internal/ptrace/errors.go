@@ -15,6 +15,9 @@ var ErrDetached = errors.New("process detached")
 // that did not stop, remote code that did not come back.
 var ErrTimeout = errors.New("timed out")
 
+// errThreadExited is the cause when a thread we waited for exited.
+var errThreadExited = errors.New("thread exited")
+
 // errRunning is the cause when an operation needs the process stopped.
 var errRunning = errors.New("process is running: call Stop first")
 

@@ -20,6 +20,9 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(childMain(spec))
+	}
 	d, err := os.MkdirTemp("", "golibcare-ptrace-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,7 +51,11 @@ func fixture(t testing.TB, name string) string {
 	}
 	src := filepath.Join(testutil.RepoRoot(t), "fixtures", "ptrace", name+".c")
 	out := filepath.Join(binDir, name)
-	cmd := exec.Command("gcc", "-O0", "-g", "-pthread", "-o", out, src)
+	flags := []string{"-O0", "-g", "-pthread"}
+	if name == "nolibc" {
+		flags = []string{"-O0", "-g", "-static", "-nostdlib", "-fno-stack-protector"}
+	}
+	cmd := exec.Command("gcc", append(flags, "-o", out, src)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gcc %s: %v\n%s", src, err, b)
 	}
@@ -136,6 +143,26 @@ func symbol(t testing.TB, pid int, path, name string) uint64 {
 	}
 	t.Fatalf("symbol %s not in %s", name, path)
 	return 0
+}
+
+// funcRange returns the run-time range of function name in the ELF file
+// path mapped into pid.
+func funcRange(t testing.TB, pid int, path, name string) [2]uint64 {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, _ := f.Symbols()
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
+			start := s.Value + loadBias(t, pid, path, f)
+			return [2]uint64{start, start + s.Size}
+		}
+	}
+	t.Fatalf("function %s not in %s", name, path)
+	return [2]uint64{}
 }
 
 func loadBias(t testing.TB, pid int, path string, f *elf.File) uint64 {

@@ -63,7 +63,7 @@ func (p *Process) writeLocked(b []byte, addr uint64) error {
 func (p *Process) pokeLocked(b []byte, addr int64) (int, error) {
 	for _, tid := range p.tidsLocked() {
 		if t := p.threads[tid]; t.stopped {
-			n, err := unix.PtracePokeData(tid, uintptr(addr), b)
+			n, err := poke(tid, uintptr(addr), b)
 			if err != nil {
 				return n, p.errorf("poke memory", tid, uint64(addr), err)
 			}
@@ -109,7 +109,7 @@ func (p *Process) regsAllLocked() (map[int]*unix.PtraceRegs, error) {
 		if !t.stopped {
 			return nil, p.errorf("get registers", tid, 0, errRunning)
 		}
-		if err := unix.PtraceGetRegs(tid, &regs[i]); err != nil {
+		if err := getRegs(tid, &regs[i]); err != nil {
 			return nil, p.errorf("get registers", tid, 0, err)
 		}
 		all[tid] = &regs[i]
@@ -139,9 +139,9 @@ func (p *Process) regsLocked(tid int, r *unix.PtraceRegs, set bool) error {
 		return p.errorf(op, tid, 0, err)
 	}
 	if set {
-		err = unix.PtraceSetRegs(t.tid, r)
+		err = setRegs(t.tid, r)
 	} else {
-		err = unix.PtraceGetRegs(t.tid, r)
+		err = getRegs(t.tid, r)
 	}
 	if err != nil {
 		return p.errorf(op, tid, 0, err)

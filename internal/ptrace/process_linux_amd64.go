@@ -46,18 +46,35 @@ type Process struct {
 	exited    bool
 	detached  bool
 	seq       uint64 // counts the stops observed, to resume in stop order
+	epoch     uint64 // counts the resumes: what was learnt while stopped holds until the next
 	sigchld   chan os.Signal
+
+	// Remote code (remote_linux_amd64.go), owned by the tracer goroutine.
+	gadgets        gadgets    // found once per process
+	gadgetsChecked bool       // gadgets re-read since the last resume
+	fpu            *fpuLayout // learnt from the first thread remote code runs on
+	remote         *thread    // the thread remote code last ran on, while epoch == remoteEpoch
+	remoteEpoch    uint64
 }
 
 // thread is one traced thread as the tracer last saw it.
 type thread struct {
 	tid       int
-	stopped   bool          // in a ptrace-stop we collected with wait4
-	event     bool          // that stop is not a signal-delivery-stop: a signal cannot be injected from it
-	inSyscall bool          // that stop is inside a system call (PTRACE_EVENT_CLONE...): see leaveSyscall
-	group     bool          // in group-stop (stopped by SIGSTOP & co. from outside)
-	seq       uint64        // when it stopped (Process.seq)
-	pending   []unix.Signal // signals that arrived while we held the thread, to re-deliver
+	stopped   bool        // in a ptrace-stop we collected with wait4
+	event     bool        // that stop is not a signal-delivery-stop: a signal cannot be injected from it
+	sig       unix.Signal // the signal of a signal-delivery-stop, delivered when the thread goes on
+	peeked    bool        // that signal-delivery-stop was not consumed: see waitEvent
+	inSyscall bool        // that stop is inside a system call (PTRACE_EVENT_CLONE...): see leaveSyscall
+	group     bool        // in group-stop (stopped by SIGSTOP & co. from outside)
+	seq       uint64      // when it stopped (Process.seq)
+	shstk     int8        // shadow stack: 0 unknown, 1 off, 2 on
+
+	// Its FPU state and signal mask, read for remote code while
+	// savedEpoch == Process.epoch: a stopped thread changes neither, and
+	// remote code puts both back.
+	savedFPU   []byte
+	savedMask  uint64
+	savedEpoch uint64
 }
 
 // Seize attaches to every thread of pid with PTRACE_SEIZE and

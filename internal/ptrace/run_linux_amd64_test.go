@@ -1,6 +1,7 @@
 package ptrace_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -15,55 +16,133 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestRunUntil(t *testing.T) {
+// TestRunFor lets a stopped process run for a while: every thread moves
+// on, all are stopped again afterwards, and no byte of the text changes.
+func TestRunFor(t *testing.T) {
 	pid, out := target(t, "target", "2")
-	bin := fixture(t, "target")
-	marker, never := symbol(t, pid, bin, "marker"), symbol(t, pid, bin, "never")
 	p := seize(t, pid)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	workers := slices.DeleteFunc(p.Tids(), func(tid int) bool { return tid == pid })
+	text := processText(t, p, pid)
 	before := counters(t, p, out, 2)
-
-	reached, err := p.RunUntil(map[int]uint64{pid: marker}, 2*time.Second)
-	if err != nil || !reached[pid] {
-		t.Fatalf("run until marker: got %v, %v, want reached", reached, err)
-	}
-	regs, err := p.Regs(pid)
-	if err != nil || regs.Rip != marker {
-		t.Errorf("got rip %#x, %v, want %#x", regs.Rip, err, marker)
-	}
-	if got := counters(t, p, out, 2); !slices.Equal(got, before) {
-		t.Errorf("got counters %v, want %v: other threads must stay stopped", got, before)
-	}
-	for _, tid := range workers {
-		if _, err := p.Regs(tid); err != nil {
-			t.Errorf("worker %d not stopped: %v", tid, err)
+	n := out.Len()
+	// On a loaded machine a woken thread may wait tens of ms for a CPU:
+	// run until every thread moved, each run ending stopped.
+	waitUntil(t, "every thread runs during RunFor", func() bool {
+		if err := p.RunFor(20 * time.Millisecond); err != nil {
+			t.Fatal(err)
 		}
-	}
-
-	reached, err = p.RunUntil(map[int]uint64{pid: never, workers[0]: never}, 100*time.Millisecond)
-	if err != nil || reached[pid] || reached[workers[0]] || len(reached) != 2 {
-		t.Fatalf("run until never: got %v, %v, want both not reached", reached, err)
-	}
-	code := make([]byte, 1)
-	if p.ReadAt(code, int64(never)); code[0] == 0xcc {
-		t.Errorf("breakpoint left at never()")
-	}
+		after := counters(t, p, out, 2)
+		return after[0] > before[0] && after[1] > before[1] && strings.Contains(out.String()[n:], "value=1")
+	})
 	for _, tid := range p.Tids() {
 		if _, err := p.Regs(tid); err != nil {
-			t.Errorf("thread %d not stopped after RunUntil: %v", tid, err)
+			t.Errorf("thread %d not stopped after RunFor: %v", tid, err)
 		}
+	}
+	if got := processText(t, p, pid); !slices.Equal(got, text) {
+		t.Errorf("text changed by RunFor")
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RunFor(time.Millisecond); err == nil {
+		t.Errorf("RunFor on a running process: got no error")
+	}
+}
+
+// TestRunUntil stops the busy fixture until its four threads are inside
+// count(), then runs each out of it to its return address: only the
+// threads run, each is left stopped outside count(), and the text is
+// never changed (no breakpoint).
+func TestRunUntil(t *testing.T) {
+	pid, out := target(t, "busy")
+	count := funcRange(t, pid, fixture(t, "busy"), "count")
+	run := funcRange(t, pid, fixture(t, "busy"), "run")
+	p := seize(t, pid)
+	targets := map[int]uint64{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(targets) < 4 {
+		if time.Now().After(deadline) {
+			t.Skip("skipping test: threads not caught inside count() within 5s")
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		clear(targets)
+		for _, tid := range p.Tids() {
+			if regs, _ := p.Regs(tid); tid != pid && regs != nil && regs.Rip >= count[0] && regs.Rip < count[1] {
+				targets[tid] = returnAddress(t, p, regs, run)
+			}
+		}
+		if len(targets) < 4 {
+			if err := p.Resume(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	text := processText(t, p, pid)
+	main, _ := p.Regs(pid)
+	reached, err := p.RunUntil(targets, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tid := range targets {
+		regs, err := p.Regs(tid)
+		switch {
+		case err != nil:
+			t.Errorf("thread %d not stopped after RunUntil: %v", tid, err)
+		case !reached[tid]:
+			t.Errorf("thread %d did not get out of count()", tid)
+		case regs.Rip >= count[0] && regs.Rip < count[1]:
+			t.Errorf("thread %d: got rip %#x inside count() after RunUntil", tid, regs.Rip)
+		}
+	}
+	if now, _ := p.Regs(pid); now == nil || *now != *main {
+		t.Errorf("main thread ran during RunUntil")
+	}
+	if got := processText(t, p, pid); !slices.Equal(got, text) {
+		t.Errorf("text changed by RunUntil")
 	}
 	n := out.Len()
 	if err := p.Detach(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "output after detach", func() bool { return strings.Count(out.String()[n:], "value=1") >= 2 })
-	if strings.Contains(out.String(), "never called") {
-		t.Errorf("never() ran")
+	waitUntil(t, "output after detach", func() bool { return strings.Contains(out.String()[n:], "calls") })
+}
+
+// returnAddress finds the return address into run() on the stack of a
+// thread stopped inside count(): a word near rsp.
+func returnAddress(t *testing.T, p *ptrace.Process, regs *unix.PtraceRegs, run [2]uint64) uint64 {
+	t.Helper()
+	b := make([]byte, 64)
+	if _, err := p.ReadAt(b, int64(regs.Rsp)); err != nil {
+		t.Fatal(err)
 	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		if v := binary.LittleEndian.Uint64(b[i:]); v >= run[0] && v < run[1] {
+			return v
+		}
+	}
+	t.Fatalf("no return address into run() near rsp %#x", regs.Rsp)
+	return 0
+}
+
+// processText reads the executable file mappings of pid.
+func processText(t *testing.T, p *ptrace.Process, pid int) []byte {
+	t.Helper()
+	var text []byte
+	for _, m := range readMaps(t, pid) {
+		if m.Exec() && strings.HasPrefix(m.Path, "/") {
+			b := make([]byte, m.Size())
+			if _, err := p.ReadAt(b, int64(m.Start)); err != nil {
+				t.Fatal(err)
+			}
+			text = append(text, b...)
+		}
+	}
+	return text
 }
 
 func TestSignalsWhileStopped(t *testing.T) {
@@ -85,8 +164,8 @@ func TestSignalsWhileStopped(t *testing.T) {
 	}
 	waitUntil(t, "SIGUSR1 #1", func() bool { return strings.Contains(out.String(), "got SIGUSR1 #1") })
 
-	// Sent to the thread that runs a remote syscall: recorded, suppressed,
-	// and delivered on Detach.
+	// Sent to the thread that runs a remote syscall: held, not delivered
+	// while the process is stopped, delivered on Detach.
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -237,4 +316,78 @@ func TestZombieLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNotTraced(t, pid)
+}
+
+// TestRunToBreakpoint runs the main thread to marker() while the workers
+// stay stopped, then to never() until the timeout: no breakpoint is left
+// behind and never() does not run.
+func TestRunToBreakpoint(t *testing.T) {
+	pid, out := target(t, "target", "2")
+	bin := fixture(t, "target")
+	marker, never := symbol(t, pid, bin, "marker"), symbol(t, pid, bin, "never")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	before := counters(t, p, out, 2)
+	reached, err := p.RunToBreakpoint(pid, marker, 2*time.Second)
+	if err != nil || !reached {
+		t.Fatalf("run to marker: got %v, %v, want reached", reached, err)
+	}
+	if regs, err := p.Regs(pid); err != nil || regs.Rip != marker {
+		t.Errorf("got rip %#x, %v, want %#x", regs.Rip, err, marker)
+	}
+	if got := counters(t, p, out, 2); !slices.Equal(got, before) {
+		t.Errorf("got counters %v, want %v: other threads must stay stopped", got, before)
+	}
+	reached, err = p.RunToBreakpoint(pid, never, 50*time.Millisecond)
+	if err != nil || reached {
+		t.Fatalf("run to never: got %v, %v, want not reached", reached, err)
+	}
+	code := make([]byte, 1)
+	if p.ReadAt(code, int64(never)); code[0] == 0xcc {
+		t.Errorf("breakpoint left at never()")
+	}
+	n := out.Len()
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after detach", func() bool { return strings.Count(out.String()[n:], "value=1") >= 2 })
+	if strings.Contains(out.String(), "never called") {
+		t.Errorf("never() ran")
+	}
+}
+
+// TestRunUntilBlocked runs the survivor's poller, blocked in epoll_wait
+// called in a loop, towards its return address out of epoll_wait for
+// 300 ms: RunUntil looks at it at its system calls and never interrupts
+// it while it is blocked, so epoll_wait returns EINTR for the stop before
+// and for the last interrupt only, not for every look.
+func TestRunUntilBlocked(t *testing.T) {
+	s := startSurvivor(t)
+	poller := s.tids["poller"]
+	fn := funcRange(t, s.pid, fixture(t, "survivor"), "poller")
+	p := seize(t, s.pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	regs, err := p.Regs(poller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eintr := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR]
+	ret := returnAddress(t, p, regs, fn)
+	if _, err := p.RunUntil(map[int]uint64{poller: ret}, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Regs(poller); err != nil {
+		t.Errorf("poller not stopped after RunUntil: %v", err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	s.check(t, "after RunUntil", s.text(t))
+	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 2 {
+		t.Errorf("epoll_wait returned EINTR %d times, want at most 2", d)
+	}
 }

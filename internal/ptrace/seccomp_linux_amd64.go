@@ -83,7 +83,7 @@ func (p *Process) seccompFiltersLocked(tid int) ([][]unix.SockFilter, error) {
 		}
 		// The length first: a thread with no filter costs one call and no
 		// buffer (and no formatting: the stop waits for this).
-		_, err := seccompGetFilter(tid, i, nil)
+		_, err := seccompFilter(tid, uintptr(i), nil)
 		if errors.Is(err, unix.ENOENT) {
 			return out, nil
 		}
@@ -110,7 +110,7 @@ var filterBufs = sync.Pool{New: func() any { return new([unix.BPF_MAXINSNS]unix.
 func readFilter(tid, index int) ([]unix.SockFilter, error) {
 	buf := filterBufs.Get().(*[unix.BPF_MAXINSNS]unix.SockFilter)
 	defer filterBufs.Put(buf)
-	n, err := seccompGetFilter(tid, index, buf[:])
+	n, err := seccompFilter(tid, uintptr(index), buf[:])
 	if err != nil {
 		return nil, err
 	}
@@ -118,4 +118,31 @@ func readFilter(tid, index int) ([]unix.SockFilter, error) {
 		return nil, fmt.Errorf("kernel reports %d instructions", n)
 	}
 	return append([]unix.SockFilter(nil), buf[:n]...), nil
+}
+
+// SyscallSite returns the instruction pointer seccomp filters see for
+// every system call remote code makes (seccomp_data.instruction_pointer):
+// the address right after the syscall instruction of the `syscall; ret`
+// gadget. The filters see Syscall's nr there; for Call, getpid (the
+// gadget's syscall, replaced: seccomp runs after the syscall-entry-stop
+// and would see -1 for a skipped call), or, if we die before that, the
+// low 32 bits of the function's result. The gadgets are looked up once
+// per process; the process must be stopped.
+func (p *Process) SyscallSite() (uint64, error) {
+	const hint = 0
+	var g gadgets
+	var err error
+	if e := p.do(func() {
+		if p.running {
+			err = p.errorf("syscall site", 0, 0, errRunning)
+			return
+		}
+		g, err = p.gadgetsLocked(hint)
+	}); e != nil {
+		return 0, e
+	}
+	if err != nil {
+		return 0, err
+	}
+	return g.syscall + 2, nil
 }

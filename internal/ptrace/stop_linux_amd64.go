@@ -20,8 +20,11 @@ const stopTimeout = 3 * time.Second
 const pollSleep = 2 * time.Millisecond
 
 // Stop interrupts every thread (PTRACE_INTERRUPT) and waits until each,
-// including threads created meanwhile, is in a ptrace-stop. Signals that
-// arrive meanwhile are recorded and delivered again by Resume or Detach.
+// including threads created meanwhile, is in a ptrace-stop. A thread that
+// reports a signal-delivery-stop instead gets the signal delivered with
+// its original siginfo and is held at its handler's entry (settle); the
+// handler runs after Resume. Signals that arrive while a thread is
+// stopped stay pending in the kernel. Nothing is consumed or sent again.
 func (p *Process) Stop() error {
 	var err error
 	if e := p.do(func() { err = p.stopLocked() }); e != nil {
@@ -77,8 +80,8 @@ func (p *Process) interruptRunning() {
 	}
 }
 
-// waitStopped waits until every thread is in a ptrace-stop, recording the
-// signals that show up. Must be called via p.do.
+// waitStopped waits until every thread is in a ptrace-stop.
+// Must be called via p.do.
 func (p *Process) waitStopped(deadline time.Time) error {
 	b := newBackoff()
 	for {
@@ -97,16 +100,18 @@ func (p *Process) waitStopped(deadline time.Time) error {
 	}
 }
 
-// collectStops collects every pending state change, recording signals.
-// Must be called via p.do.
+// collectStops collects every pending state change. A thread that
+// reports a signal-delivery-stop gets its signal delivered and stops again
+// at its handler's entry (settle): held in its stop, the signal would be
+// lost if we died. Must be called via p.do.
 func (p *Process) collectStops() {
 	for {
-		t, kind, sig, ok := p.next()
+		t, kind, _, ok := p.next()
 		if !ok {
 			return
 		}
 		if kind == stopSignal {
-			t.record(sig)
+			p.settle(t)
 		}
 	}
 }
@@ -192,8 +197,8 @@ func (p *Process) stopOrder() []*thread {
 	return ts
 }
 
-// Resume continues every thread, re-delivering the signals recorded while
-// they were stopped. Threads that were in group-stop stay stopped.
+// Resume continues every thread; a thread in a signal-delivery-stop goes
+// on with its signal. Threads that were in group-stop stay stopped.
 func (p *Process) Resume() error {
 	var err error
 	if e := p.do(func() { err = p.resumeLocked() }); e != nil {
@@ -211,12 +216,13 @@ func (p *Process) resumeLocked() error {
 		p.resumeThread(t)
 	}
 	p.running = true
+	p.epoch++
+	p.gadgetsChecked = false
 	return nil
 }
 
 // resumeThread continues one stopped thread. Must be called via p.do.
 func (p *Process) resumeThread(t *thread) {
-	sig := p.flushSignals(t)
 	if t.group {
 		// PTRACE_LISTEN keeps it in group-stop and reports the SIGCONT that
 		// ends it; it needs the current stop to be a PTRACE_EVENT_STOP.
@@ -227,33 +233,15 @@ func (p *Process) resumeThread(t *thread) {
 		// Otherwise let it run into an interrupt: the stop it reports is
 		// a group-stop again while the process is stopped, and pump
 		// listens then.
-		p.cont(t, sig)
+		p.cont(t, t.sig)
 		interrupt(t.tid)
 		return
 	}
-	p.cont(t, sig)
+	p.cont(t, t.sig)
 }
 
-// flushSignals re-queues the signals recorded for t and returns the one to
-// inject with the next PTRACE_CONT/PTRACE_DETACH. Injection only works from
-// a signal-delivery-stop (ptrace(2), "Signal injection and suppression");
-// other signals go back with tgkill and meet the thread when it runs.
-// Must be called via p.do.
-func (p *Process) flushSignals(t *thread) unix.Signal {
-	pending := t.pending
-	t.pending = nil
-	var sig unix.Signal
-	if !t.event && len(pending) > 0 {
-		sig, pending = pending[0], pending[1:]
-	}
-	for _, s := range pending {
-		unix.Tgkill(p.pid, t.tid, s)
-	}
-	return sig
-}
-
-// Detach stops the process if needed and detaches every thread with its
-// pending signals, leaving the process running (or group-stopped) as it was
+// Detach stops the process if needed and detaches every thread, a thread
+// in a signal-delivery-stop with its signal, leaving the process running (or group-stopped) as it was
 // before Seize. Detach is idempotent: later calls return nil.
 func (p *Process) Detach() error {
 	var err error
@@ -275,8 +263,7 @@ func (p *Process) detachLocked() error {
 	}
 	err := p.stopLocked()
 	for _, t := range p.stopOrder() {
-		sig := p.flushSignals(t)
-		detach(t.tid, sig) // ESRCH: it died meanwhile
+		detach(t.tid, t.sig) // ESRCH: it died meanwhile
 	}
 	clear(p.threads)
 	p.detached, p.running, p.settled = true, false, false

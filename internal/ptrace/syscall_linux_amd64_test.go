@@ -1,6 +1,8 @@
 package ptrace_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -176,3 +178,146 @@ func catchInClone(t *testing.T, p *ptrace.Process) int {
 	t.Skip("skipping test: no thread caught inside clone within 5s")
 	return 0
 }
+
+// TestRemoteKeepsState runs remote syscalls and a call that clobbers the
+// vector registers and MXCSR on each thread of the survivor fixture (busy
+// in user space, in nanosleep, read, futex and epoll_wait): the results
+// are right, and registers, FPU state and signal mask are exactly as
+// before. After the resume every thread goes on with its checks passing,
+// and epoll_wait saw one EINTR at most: the one the stop itself causes.
+func TestRemoteKeepsState(t *testing.T) {
+	s := startSurvivor(t)
+	text := s.text(t)
+	p := seize(t, s.pid)
+	eintr := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR]
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"checker", "sleeper", "reader", "waiter", "poller"} {
+		tid := s.tids[name]
+		regs, err := p.Regs(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fpu, err := p.FPUState(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mask, err := p.SigMask(tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remoteRound(p, tid, s.clobber); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got, err := p.SyscallOn(tid, 0, unix.SYS_GETTID); err != nil || got != uint64(tid) {
+			t.Errorf("%s: remote gettid: got %d, %v, want %d", name, got, err, tid)
+		}
+		if after, err := p.Regs(tid); err != nil || *after != *regs {
+			t.Errorf("%s: got registers %+v, %v after remote code, want %+v", name, after, err, regs)
+		}
+		if after, err := p.FPUState(tid); err != nil || !bytes.Equal(after, fpu) {
+			t.Errorf("%s: FPU state changed by remote code (%v)", name, err)
+		}
+		if after, err := p.SigMask(tid); err != nil || after != mask {
+			t.Errorf("%s: got signal mask %#x, %v after remote code, want %#x", name, after, err, mask)
+		}
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	s.check(t, "after remote code on every thread", text)
+	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 1 {
+		t.Errorf("epoll_wait returned EINTR %d times for one stop, want at most 1", d)
+	}
+}
+
+// TestSyscallInterruptible runs remote calls that sleep interruptibly:
+// they return at once with EINTR (remote code runs with an interrupt
+// pending), and the process goes on. (Not nanosleep: a call interrupted
+// with -ERESTART_RESTARTBLOCK replaces the thread's restart block, which
+// its own interrupted sleep needs.)
+func TestSyscallInterruptible(t *testing.T) {
+	pid, out := target(t, "target", "1")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	word, err := p.Syscall(0, unix.SYS_MMAP, 0, 4096, unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, ^uint64(0), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range []struct {
+		name string
+		nr   uint64
+		args []uint64
+	}{{"pause", unix.SYS_PAUSE, nil}, {"futex wait", unix.SYS_FUTEX, []uint64{word, futexWaitPrivate, 0, 0}}} {
+		t0 := time.Now()
+		if _, err := p.Syscall(0, call.nr, call.args...); !errors.Is(err, unix.EINTR) || time.Since(t0) > 2*time.Second {
+			t.Errorf("remote %s: got %v after %v, want EINTR at once", call.name, err, time.Since(t0))
+		}
+	}
+	n := out.Len()
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "output after resume", func() bool { return strings.Contains(out.String()[n:], "value=1") })
+}
+
+// TestNoSafeGadget runs remote code in a program without libc: refused
+// with ErrNoSafeGadget, the program untouched and running on.
+func TestNoSafeGadget(t *testing.T) {
+	pid, _ := target(t, "nolibc")
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Syscall(0, unix.SYS_GETPID); !errors.Is(err, ptrace.ErrNoSafeGadget) {
+		t.Errorf("remote getpid: got %v, want ErrNoSafeGadget", err)
+	}
+	if _, err := p.Call(0, 0x1000); !errors.Is(err, ptrace.ErrNoSafeGadget) {
+		t.Errorf("remote call: got %v, want ErrNoSafeGadget", err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	assertNotTraced(t, pid)
+}
+
+// TestNoRoomForFrame runs remote code on a thread whose stack pointer is
+// 1 KiB above a guard page: the safety frame does not fit, the guard page
+// is left alone (/proc/pid/mem reads and writes it: FOLL_FORCE), and
+// Syscall runs on another thread instead.
+func TestNoRoomForFrame(t *testing.T) {
+	pid, out := target(t, "tightstack")
+	var tid int
+	var guard uint64
+	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "ready"):], "ready tid=%d guard=%v", &tid, &guard); err != nil {
+		t.Fatalf("ready line %q: %v", out.String(), err)
+	}
+	p := seize(t, pid)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SyscallOn(tid, 0, unix.SYS_GETPID); err == nil || !strings.Contains(err.Error(), "no room") {
+		t.Errorf("remote getpid on the thread near its guard page: got %v, want no room", err)
+	}
+	if got, err := p.Syscall(0, unix.SYS_GETTID); err != nil || got != uint64(pid) {
+		t.Errorf("remote gettid: got %d, %v, want %d (the main thread)", got, err, pid)
+	}
+	b := make([]byte, 4096)
+	if _, err := p.ReadAt(b, int64(guard)); err != nil || !bytes.Equal(b, make([]byte, 4096)) {
+		t.Errorf("guard page at %#x: got %v or bytes written, want zeros", guard, err)
+	}
+	if m := findMapping(t, pid, guard); m == nil || m.Perms != "---p" {
+		t.Errorf("got mapping %+v at the guard page, want ---p", m)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	assertNotTraced(t, pid)
+}
+
+// futexWaitPrivate is FUTEX_WAIT|FUTEX_PRIVATE_FLAG (linux/futex.h).
+const futexWaitPrivate = 0 | 128

@@ -18,7 +18,7 @@ const (
 	stopEvent                   // PTRACE_EVENT_STOP after PTRACE_INTERRUPT, or a new thread's first stop
 	stopGroup                   // group-stop: sig (SIGSTOP...) stopped the whole process
 	stopClone                   // PTRACE_EVENT_CLONE: the thread created a new, auto-attached thread
-	stopSyscall                 // syscall-exit-stop after PTRACE_SYSCALL (PTRACE_O_TRACESYSGOOD)
+	stopSyscall                 // syscall-entry or -exit-stop after PTRACE_SYSCALL (PTRACE_O_TRACESYSGOOD)
 	stopInside                  // another PTRACE_EVENT_* stop, inside a system call
 )
 
@@ -27,9 +27,6 @@ const (
 	// thread (linux/wait.h __WNOTHREAD): our tracer thread has no children
 	// but its tracees, so wait4(-1) sees only this Process's threads.
 	_WNOTHREAD = 0x20000000
-	// seizeOptions: TRACESYSGOOD marks syscall-stops (SIGTRAP|0x80) so that
-	// leaveSyscall tells them from a real SIGTRAP.
-	seizeOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACESYSGOOD
 	// spinTime is how long a wait polls with sched_yield before it sleeps:
 	// a thread stops within microseconds of PTRACE_INTERRUPT once it gets a
 	// CPU, and waking from a sleep costs more than the stop itself.
@@ -39,41 +36,13 @@ const (
 	firstSleep = 50 * time.Microsecond
 )
 
-// maxPending bounds the signals recorded for one stopped thread; the
-// kernel itself keeps one instance of each standard signal pending, and a
-// thread re-raising signals in a loop must not grow this without end.
-const maxPending = 64
-
-// record keeps sig for re-delivery when the thread runs again.
-func (t *thread) record(sig unix.Signal) {
-	if len(t.pending) < maxPending {
-		t.pending = append(t.pending, sig)
-	}
-}
+// _PTRACE_EVENTMSG_SYSCALL_ENTRY is the event message of a
+// syscall-entry-stop (linux/ptrace.h, Linux 5.3).
+const _PTRACE_EVENTMSG_SYSCALL_ENTRY = 1
 
 // maxEventsPerPump bounds the events handled in one pump so that a thread
 // that keeps trapping cannot starve the requests.
 const maxEventsPerPump = 4096
-
-func ptraceRaw(req, tid int, addr, data uintptr) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-func seize(tid int) error {
-	return ptraceRaw(unix.PTRACE_SEIZE, tid, 0, seizeOptions)
-}
-
-func listen(tid int) error { return ptraceRaw(unix.PTRACE_LISTEN, tid, 0, 0) }
-
-func detach(tid int, sig unix.Signal) error {
-	return ptraceRaw(unix.PTRACE_DETACH, tid, 0, uintptr(sig))
-}
-
-func interrupt(tid int) error { return ptraceRaw(unix.PTRACE_INTERRUPT, tid, 0, 0) }
 
 func schedYield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
@@ -85,17 +54,78 @@ func isStopSignal(sig unix.Signal) bool {
 	return false
 }
 
-// next collects one pending state change of any of our threads without
-// blocking; ok is false when there is none. A thread we do not know yet
-// is one born from a clone event not collected yet: the kernel attached
-// it to us. Must be called via p.do.
-func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
-	var ws unix.WaitStatus
+// waitEvent returns one pending state change of the calling thread's
+// tracees without blocking; pid is 0 when there is none. A
+// signal-delivery-stop is only looked at (waitid WNOWAIT, peeked true):
+// a wait that consumes a stop clears the thread's exit code
+// (kernel/exit.c wait_task_stopped), and a thread woken by our death
+// gets exactly that exit code as its signal (kernel/signal.c ptrace_stop,
+// ptrace_signal). Left unconsumed, the signal survives our death; the
+// request that resumes the thread hands it on or drops it. Every other
+// change is consumed at once.
+func waitEvent() (pid int, ws unix.WaitStatus, peeked bool, err error) {
 	for {
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		info, err := waitidPeek()
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
+		if err != nil || info.Pid <= 0 {
+			return 0, 0, false, err
+		}
+		if info.Code == _CLD_TRAPPED && info.Status > 0 && info.Status < 0x80 {
+			return int(info.Pid), unix.WaitStatus(info.Status<<8 | 0x7f), true, nil
+		}
+		wpid, err := unix.Wait4(int(info.Pid), &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil)
+		if errors.Is(err, unix.EINTR) || (err == nil && wpid == 0) {
+			continue
+		}
+		return wpid, ws, false, err
+	}
+}
+
+// _CLD_TRAPPED is the si_code of a ptrace-stop (asm-generic/siginfo.h).
+const _CLD_TRAPPED = 4
+
+// consume consumes the signal-delivery-stop t is in: the signal will not
+// be delivered, not even if we die. Must be called via p.do.
+func (p *Process) consume(t *thread) {
+	if t.peeked {
+		consumeStop(t.tid)
+	}
+	t.peeked, t.sig = false, 0
+}
+
+// consumeStop consumes the ptrace-stop thread tid is in.
+func consumeStop(tid int) {
+	var ws unix.WaitStatus
+	for range maxExitingPolls {
+		if wpid, err := unix.Wait4(tid, &ws, unix.WALL|unix.WNOHANG|_WNOTHREAD, nil); wpid == tid || (err != nil && !errors.Is(err, unix.EINTR)) {
+			return
+		}
+	}
+}
+
+// settle delivers the signal a stopped thread holds and has it stop again
+// right after: PTRACE_INTERRUPT, then PTRACE_CONT with the signal. The
+// kernel sets up the handler (or ignores the signal) and, checking the
+// interrupt before any other signal (get_signal), stops the thread on the
+// handler's first instruction; the handler runs when the process
+// resumes. A default action runs as it would: a stop becomes a group-stop,
+// a fatal signal ends the process. Must be called via p.do.
+func (p *Process) settle(t *thread) error {
+	interrupt(t.tid)
+	return p.cont(t, t.sig)
+}
+
+// next collects one pending state change of any of our threads without
+// blocking; ok is false when there is none. A thread we do not know yet
+// is one born from a clone event not collected yet: the kernel attached
+// it to us. A peeked signal-delivery-stop reported again was left as it
+// was by whoever saw it: its signal is delivered (settle).
+// Must be called via p.do.
+func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
+	for {
+		wpid, ws, peeked, err := waitEvent()
 		if errors.Is(err, unix.ECHILD) && len(p.threads) > 0 {
 			// Nothing is traced any more: every thread is gone.
 			p.exited = true
@@ -109,7 +139,12 @@ func (p *Process) next() (t *thread, kind stopKind, sig unix.Signal, ok bool) {
 			t = &thread{tid: wpid}
 			p.threads[wpid] = t
 		}
+		if peeked && t.stopped && t.peeked {
+			p.settle(t)
+			continue
+		}
 		kind, sig = p.observe(t, ws)
+		t.peeked = peeked
 		return t, kind, sig, true
 	}
 }
@@ -125,14 +160,21 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 	}
 	p.seq++
 	t.stopped, t.seq = true, p.seq
-	t.event, t.inSyscall = true, false
+	t.event, t.inSyscall, t.sig = true, false, 0
 	sig := ws.StopSignal()
 	switch event := int(ws>>16) & 0xff; event {
 	case 0:
 		if sig == unix.SIGTRAP|0x80 {
+			// At a syscall-entry-stop the call has yet to run: like a
+			// clone event stop, the thread must finish it before remote
+			// code runs on it (leaveSyscall).
+			msg, err := getEventMsg(t.tid)
+			t.inSyscall = err == nil && msg == _PTRACE_EVENTMSG_SYSCALL_ENTRY
 			return stopSyscall, 0
 		}
-		t.event = false
+		// A signal-delivery-stop: the signal was dequeued and stays with
+		// the thread until it goes on (PTRACE_CONT/DETACH with it).
+		t.event, t.sig = false, sig
 		return stopSignal, sig
 	case unix.PTRACE_EVENT_STOP:
 		t.group = isStopSignal(sig)
@@ -142,7 +184,7 @@ func (p *Process) observe(t *thread, ws unix.WaitStatus) (stopKind, unix.Signal)
 		return stopEvent, sig
 	case unix.PTRACE_EVENT_CLONE:
 		t.inSyscall = true
-		if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil {
+		if msg, err := getEventMsg(t.tid); err == nil {
 			if _, ok := p.threads[int(msg)]; !ok {
 				p.threads[int(msg)] = &thread{tid: int(msg)}
 			}
@@ -168,9 +210,9 @@ func (p *Process) drop(t *thread) {
 // cont continues a stopped thread with sig. Errors are ESRCH (killed
 // meanwhile): the next wait sees its exit. Must be called via p.do.
 func (p *Process) cont(t *thread, sig unix.Signal) error {
-	t.stopped = false
+	t.stopped, t.sig = false, 0
 	p.settled = false
-	return unix.PtraceCont(t.tid, int(sig))
+	return contReq(t.tid, sig)
 }
 
 // pump handles the events of a running target so that it runs as if

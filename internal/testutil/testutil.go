@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golibcare/golibcare/internal/ptrace"
 )
 
 // InCI reports whether the tests run under CI, where a missing tool is a
@@ -63,9 +65,23 @@ var (
 // siblings next to itself (libcare-cc finding kpatch_gensrc) works.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
+	return buildTool(t, name, name)
+}
+
+// HookedTool is Tool built with the ptrace test hook compiled in
+// (ptrace.TestHookTag): the tool then obeys ptrace.TestKillAfterEnv and
+// ptrace.TestCountFileEnv. It lands beside the plain tools as
+// <name>.hooked.
+func HookedTool(t testing.TB, name string) string {
+	t.Helper()
+	return buildTool(t, name, name+".hooked", "-tags", ptrace.TestHookTag)
+}
+
+func buildTool(t testing.TB, name, file string, flags ...string) string {
+	t.Helper()
 	toolMu.Lock()
 	defer toolMu.Unlock()
-	if p, ok := toolPath[name]; ok {
+	if p, ok := toolPath[file]; ok {
 		return p
 	}
 	if toolDir == "" {
@@ -75,13 +91,14 @@ func Tool(t testing.TB, name string) string {
 		}
 		toolDir = d
 	}
-	out := filepath.Join(toolDir, name)
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
+	out := filepath.Join(toolDir, file)
+	args := append(append([]string{"build"}, flags...), "-o", out, "./cmd/"+name)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = RepoRoot(t)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, b)
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
-	toolPath[name] = out
+	toolPath[file] = out
 	return out
 }
 

@@ -58,11 +58,11 @@ func runToEntry(p *ptrace.Process) (bool, error) {
 	if regs.Rip == entry {
 		return true, nil
 	}
-	reached, err := p.RunUntil(map[int]uint64{pid: entry}, entryTimeout(p, regs.Rsp, entry))
+	reached, err := p.RunToBreakpoint(pid, entry, entryTimeout(p, regs.Rsp, entry))
 	if err != nil {
 		return false, fmt.Errorf("pid %d: run to entry %#x: %w", pid, entry, err)
 	}
-	return reached[pid], nil
+	return reached, nil
 }
 
 // patch applies storage to the held process with libcare-ctl's messages.
