@@ -51,14 +51,16 @@ type Config struct {
 	// KpatchPath is the directory holding kpatch_gensrc (KPATCH_PATH,
 	// default the directory of libcare-cc itself).
 	KpatchPath string
+	// Self is the libcare-cc executable (the original stage's assembler
+	// hook links to it).
+	Self string
 	// CC and CXX are the real compilers (KPCCREAL, KPCXXREAL).
 	CC, CXX string
 	// Debug is KPCC_DEBUG: 1 prints each command, 2 also argv and config.
 	Debug int
-	// RemoveArgs are the exact arguments to drop (KPCC_REMOVE_ARGS);
-	// when RemoveDebug is set instead, every -g* option is dropped.
-	RemoveArgs  []string
-	RemoveDebug bool
+	// RemoveArgs are the exact arguments to drop (KPCC_REMOVE_ARGS,
+	// empty by default: -g stays, design §3.8).
+	RemoveArgs []string
 	// AppendArgs are added to every compiler call that does not pass
 	// through (KPCC_APPEND_ARGS, e.g. -Wl,-q).
 	AppendArgs []string
@@ -97,6 +99,7 @@ func LoadConfig(env []string, self string) (*Config, error) {
 	if err := c.loadDepth(get); err != nil {
 		return nil, err
 	}
+	c.Self = self
 	c.KpatchPath = filepath.Dir(self)
 	if v, ok := get("KPATCH_PATH"); ok && v != "" {
 		c.KpatchPath = v
@@ -136,8 +139,6 @@ func (c *Config) loadDepth(get func(string) (string, bool)) error {
 func (c *Config) loadLists(get func(string) (string, bool)) {
 	if v, ok := get("KPCC_REMOVE_ARGS"); ok {
 		c.RemoveArgs = splitList(v)
-	} else {
-		c.RemoveDebug = true
 	}
 	v, _ := get("KPCC_APPEND_ARGS")
 	c.AppendArgs = splitList(v)
@@ -153,9 +154,6 @@ func (c *Config) loadLists(get func(string) (string, bool)) {
 
 // removed reports whether the option s is dropped from compiler calls.
 func (c *Config) removed(s string) bool {
-	if c.RemoveDebug {
-		return strings.HasPrefix(s, "-g")
-	}
 	for _, r := range c.RemoveArgs {
 		if s == r {
 			return true

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -18,6 +19,9 @@ const ExitFatal = 129
 // in environment env and returns the exit status. A passthrough replaces
 // the process and does not return.
 func Main(argv, env []string) int {
+	if dir, ok := lookup(env, hookVar); ok && dir != "" && len(argv) > 0 && filepath.Base(argv[0]) == "as" {
+		return runHook(dir, argv, env)
+	}
 	self, err := SelfPath()
 	if err != nil {
 		return fatal(os.Stderr, err)
@@ -80,16 +84,73 @@ func (c *Config) step(s Step) int {
 		if err := copyFile(s.From, s.To); err != nil {
 			return fatal(c.Stderr, err)
 		}
+	case OpHook:
+		return c.runHooked(s)
+	case OpCheck:
+		if err := checkPatchCode(s.From, s.Keeps); err != nil {
+			os.Remove(s.From)
+			return fatal(c.Stderr, err)
+		}
 	}
 	return 0
+}
+
+// runHooked runs the original stage's command with the assembler hook.
+// When the runs did not go through the hook as planned, each assembly is
+// made by a separate compile: slower, but never a wrong original.
+func (c *Config) runHooked(s Step) int {
+	h, err := newHook(c.Self, s.Keeps)
+	if err != nil {
+		return fatal(c.Stderr, err)
+	}
+	defer h.remove()
+	c.debugf("run (assembly kept by %s/as): %s", h.dir, quote(s.Argv))
+	if code := c.runEnv(s.Argv, h.env(c.Env)); code != 0 {
+		return code
+	}
+	if runs, ok := h.result(); !ok {
+		c.debugf("%d assembler runs through the hook for %d inputs: compiling the assembly separately", runs, len(s.Keeps))
+		for _, k := range s.Keeps {
+			if code := c.fallback(k); code != 0 {
+				removeAll(s.Outputs)
+				return code
+			}
+		}
+	}
+	return 0
+}
+
+// fallback writes k.Asm without the hook.
+func (c *Config) fallback(k Keep) int {
+	switch {
+	case k.Asm == "":
+		return 0
+	case k.Fallback == nil:
+		c.debugf("copy %s %s", k.Source, k.Asm)
+		if err := copyFile(k.Source, k.Asm); err != nil {
+			return fatal(c.Stderr, err)
+		}
+		return 0
+	}
+	return c.runCmd(k.Fallback)
+}
+
+func removeAll(files []string) {
+	for _, f := range files {
+		os.Remove(f)
+	}
 }
 
 // runCmd runs argv and returns its exit status; a command killed by a
 // signal gives 128+signal, as in the shell.
 func (c *Config) runCmd(argv []string) int {
 	c.debugf("run: %s", quote(argv))
+	return c.runEnv(argv, c.Env)
+}
+
+func (c *Config) runEnv(argv, env []string) int {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = c.Env
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

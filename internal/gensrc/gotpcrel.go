@@ -65,8 +65,8 @@ func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 		if !ok {
 			return nil, false
 		}
-		sym := string(src[:len(src)-len(ripSuffix)])
-		return []byte("\tmovq\t" + sym + gotpcrelSuffix + ", " + aux + "\n\tmov" + flavor + "\t(" + aux + "), " + string(dst)), true
+		sym, off := splitOffset(string(src[:len(src)-len(ripSuffix)]))
+		return []byte("\tmovq\t" + sym + gotpcrelSuffix + ", " + aux + "\n\tmov" + flavor + "\t" + off + "(" + aux + "), " + string(dst)), true
 	case isGlobalRIPRef(dst):
 		if hasSuffixFold(dst, gotpcrelSuffix) || hasSuffixFold(dst, gottpoffSuffix) {
 			return nil, false
@@ -79,14 +79,24 @@ func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 		if len(src) > 2 && src[0] == '%' && src[len(src)-2] == 'a' {
 			aux = "%rbx"
 		}
-		sym := string(dst[:len(dst)-len(ripSuffix)])
+		sym, off := splitOffset(string(dst[:len(dst)-len(ripSuffix)]))
 		// Unlike upstream, step over the red zone first: a leaf function
 		// (any function at -O0) keeps its locals below %rsp, where a bare
 		// push would overwrite them. lea leaves the flags alone.
 		return []byte("\tleaq\t-128(%rsp), %rsp\n\tpushq\t" + aux + "\n\tmovq\t" + sym + gotpcrelSuffix + ", " + aux +
-			"\n\tmov" + flavor + "\t" + string(src) + ", (" + aux + ")\n\tpopq\t" + aux + "\n\tleaq\t128(%rsp), %rsp"), true
+			"\n\tmov" + flavor + "\t" + string(src) + ", " + off + "(" + aux + ")\n\tpopq\t" + aux + "\n\tleaq\t128(%rsp), %rsp"), true
 	}
 	return nil, false
+}
+
+// splitOffset splits "sym+8" into "sym" and "8" (the GOT holds sym's
+// address; upstream wrote sym+8@GOTPCREL, which reads the GOT entry
+// itself at an offset).
+func splitOffset(expr string) (sym, off string) {
+	if i := strings.IndexAny(expr, "+-"); i > 0 {
+		return expr[:i], strings.TrimPrefix(expr[i:], "+")
+	}
+	return expr, ""
 }
 
 // fullReg returns the 64-bit register containing reg (%eax → %rax,
