@@ -49,7 +49,7 @@ func testConfig(stage Stage) *Config {
 	return &Config{
 		Stage: stage, CC: "gcc", CXX: "g++", KpatchPath: "/kp", Prefix: DefaultPrefix,
 		DbgFilterArgs: splitList(DefaultDbgFilterArgs),
-		PatchArgs: splitList(DefaultPatchArgs),
+		PatchArgs:     splitList(DefaultPatchArgs),
 	}
 }
 
