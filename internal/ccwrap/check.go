@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -29,24 +30,47 @@ const (
 // builds and names an address; here the assembler has just computed each
 // record's dlen (foo.Lfe - foo), so the function and its file are named.
 // path is an object (-c) or a program linked with its sources (keeps).
-func checkPatchCode(path string, keeps []Keep) error {
+func (c *Config) checkPatchCode(path string, keeps []Keep) error {
+	recs, err := readRecords(path)
+	if err != nil {
+		return err
+	}
+	var msgs []string
+	for _, err := range []error{c.checkLayouts(recs, keeps), tooSmall(recs, keeps)} {
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "\nlibcare-cc: "))
+	}
+	return nil
+}
+
+// readRecords reads the kpatch_info records of an object or program; none
+// when it has no patch code.
+func readRecords(path string) ([]record, error) {
 	f, err := elfutil.SafeOpen(path)
 	if err != nil {
-		return fmt.Errorf("check patch code: %w", err)
+		return nil, fmt.Errorf("check patch code: %w", err)
 	}
 	defer f.Close()
 	info := f.Section(".kpatch.info")
 	if info == nil {
-		return nil
+		return nil, nil
 	}
 	recs, err := patchRecords(f, info)
 	if err != nil {
-		return fmt.Errorf("check patch code in %s: %w", path, err)
+		return nil, fmt.Errorf("check patch code in %s: %w", path, err)
 	}
+	return recs, nil
+}
+
+func tooSmall(recs []record, keeps []Keep) error {
 	var bad []string
 	for _, r := range recs {
 		if r.hooked && r.dlen < minJump {
-			bad = append(bad, fmt.Sprintf("%s in %s (%d bytes)", r.name, sourceOf(r.name, keeps), r.dlen))
+			bad = append(bad, fmt.Sprintf("%s in %s (%d %s)", r.name, sourceOf(r.name, keeps), r.dlen, plural(int(r.dlen), "byte", "bytes")))
 		}
 	}
 	if len(bad) > 0 {

@@ -81,6 +81,10 @@ type Config struct {
 	// Exec replaces the process with a command (syscall.Exec); tests may
 	// replace it.
 	Exec func(path string, argv, env []string) error
+
+	// layouts holds, per source, the struct layout changes one run's
+	// OpLayout found for its OpCheck (layoutcheck.go).
+	layouts map[string]*layoutChanges
 }
 
 // LoadConfig reads the configuration from env. self is the path of the

@@ -107,7 +107,23 @@ func (b *builder) toAsm(idx int, names asmNames, out string, link bool) string {
 	if b.c.Stage != StagePatched {
 		return asm
 	}
+	if orig := names.stage(StageOriginal); in.Type.IsSource() && exists(orig) {
+		b.plan.Steps = append(b.plan.Steps, Step{Op: OpLayout, From: orig, To: asm, Argv: b.asmPrefix(),
+			Keeps: []Keep{{Source: in.Text}}})
+	}
 	return b.generate(names)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// asmPrefix is the command that assembles a file named after it, with the
+// options of the command line that matter to the assembler.
+func (b *builder) asmPrefix() []string {
+	argv := b.assemble("", "")
+	return argv[:len(argv)-len(b.c.AppendArgs)-3] // drop "" -o ""
 }
 
 // compile returns the command that stops input idx at stop ("-S", "-E")

@@ -34,6 +34,8 @@ func render(p *Plan) []string {
 				}
 				out = append(out, line)
 			}
+		case OpLayout:
+			out = append(out, "layout "+s.From+" "+s.To+" by "+strings.Join(s.Argv, " "))
 		case OpCheck:
 			var srcs []string
 			for _, k := range s.Keeps {
@@ -238,6 +240,7 @@ func TestPlanPatched(t *testing.T) {
 	const gs = "run /kp/kpatch_gensrc "
 	want := []string{
 		"run gcc -S a.c -o .kpatch_a.o.patched.s",
+		"layout .kpatch_a.o.original.s .kpatch_a.o.patched.s by gcc -c -x assembler",
 		gs + "--dbg-filter --dbg-filter-eh-frame --dbg-filter-gcc-except-table --os=rhel6 -i .kpatch_a.o.original.s -o .kpatch_a.o.original.s.tmp",
 		"rename .kpatch_a.o.original.s.tmp .kpatch_a.o.original.s",
 		gs + "--dbg-filter --dbg-filter-eh-frame --dbg-filter-gcc-except-table --os=rhel6 -i .kpatch_a.o.patched.s -o .kpatch_a.o.patched.s.tmp",

@@ -86,8 +86,10 @@ func (c *Config) step(s Step) int {
 		}
 	case OpHook:
 		return c.runHooked(s)
+	case OpLayout:
+		c.readLayouts(s)
 	case OpCheck:
-		if err := checkPatchCode(s.From, s.Keeps); err != nil {
+		if err := c.checkPatchCode(s.From, s.Keeps); err != nil {
 			os.Remove(s.From)
 			return fatal(c.Stderr, err)
 		}

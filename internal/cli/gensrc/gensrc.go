@@ -245,7 +245,9 @@ func generate(o *Options, ins []*input) ([]byte, error) {
 		f.Dir, f.Base = in.dir, in.base
 		files[i] = f
 	}
-	out, err := gensrc.Generate(files[0], files[1], o.genOptions())
+	opts := o.genOptions()
+	opts.WarnOffsets = !debug
+	out, err := gensrc.Generate(files[0], files[1], opts)
 	if err != nil {
 		return nil, &FatalError{Msg: err.Error()}
 	}
