@@ -7,6 +7,7 @@ command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v strip >/dev/null || need+=(binutils)
 command -v readelf >/dev/null || need+=(binutils)
+command -v dpkg-buildflags >/dev/null || need+=(dpkg-dev) # the Debian-flags build tests
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2

@@ -26,7 +26,7 @@ func TestRefusals(t *testing.T) {
 		want    []string
 	}{
 		{"too small", "tiny", map[string]string{"tiny.c": "tiny_patched.c"}, []string{"-O2"},
-			[]string{"libcare-cc: too small function to patch: hook in tiny.c (1 bytes)"}},
+			[]string{"libcare-cc: too small function to patch: hook in tiny.c (1 byte)"}},
 		{"changed data", "data", map[string]string{"data.c": "data_patched.c"}, []string{"-g", "-O2"},
 			[]string{"FATAL! Variables limit (line", "don't match: data.c: the initial value of limit changed"}},
 		{"removed variable", "removed", map[string]string{"removed.c": "removed_patched.c"}, []string{"-O2"},
