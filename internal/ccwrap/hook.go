@@ -224,12 +224,24 @@ func keepAsm(k Keep, keeps []Keep, data []byte) (string, error) {
 			}
 		}
 	}
-	tmp := k.Asm + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	// A private temporary name: two compile lines of a parallel make may
+	// keep the same source's assembly (facts §5.3 names it after the source).
+	f, err := os.CreateTemp(filepath.Dir(k.Asm), filepath.Base(k.Asm)+".*.tmp")
+	if err != nil {
 		return "", fmt.Errorf("keep assembly: %w", err)
 	}
-	if err := os.Rename(tmp, k.Asm); err != nil {
-		os.Remove(tmp)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), k.Asm)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return "", fmt.Errorf("keep assembly: %w", err)
 	}
 	return markKept, nil

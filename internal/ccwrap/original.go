@@ -34,9 +34,11 @@ func (b *builder) original() (*Plan, error) {
 	return &b.plan, nil
 }
 
-// userArgv is the command line as given, for the real compiler.
+// userArgv is the command line as given, for the real compiler the user
+// named: gcc for cc and gcc, g++ for g++ and c++, whatever the sources are
+// (g++ would link C++ sources that gcc does not).
 func (b *builder) userArgv() []string {
-	argv := []string{b.c.compiler(b.cxxName || len(b.cmd.Sources(ccargs.TypeCXX)) > 0)}
+	argv := []string{b.c.compiler(b.cxxName)}
 	for _, i := range b.kept(func(ccargs.Arg) bool { return false }) {
 		argv = append(argv, b.cmd.Args[i].Text)
 	}

@@ -99,7 +99,7 @@ func TestPlanOriginal(t *testing.T) {
 		{"asm", "cc -S a.c", []string{"run gcc -S a.c", "copy a.s .kpatch_a.s.original.s"}},
 		{"asm output", "cc -S a.c -o out/x.s", []string{"run gcc -S a.c -o out/x.s", "copy out/x.s out/.kpatch_x.s.original.s"}},
 		{"cxx default output", "cc -c x.cpp", []string{
-			"hook g++ -c x.cpp",
+			"hook gcc -c x.cpp",
 			"keep x.cpp .kpatch_x.o.original.s (or g++ -S x.cpp -o .kpatch_x.o.original.s)",
 		}},
 		{"cxx name", "/p/g++ -c x.c", []string{
