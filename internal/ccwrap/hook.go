@@ -119,12 +119,12 @@ func runHook(dir string, argv, env []string) int {
 		k = keeps[n]
 	}
 	mark := markPass
-	if k.Asm != "" || in == "" {
+	if k.Asm != "" {
 		data, err := readInput(in)
 		if err != nil {
 			return fatal(os.Stderr, err)
 		}
-		if k.Asm != "" && bytes.Contains(data, []byte(".gnu.lto_")) {
+		if bytes.Contains(data, []byte(".gnu.lto_")) {
 			writeMark(dir, n, "lto")
 			return fatal(os.Stderr, fmt.Errorf("%s: %s", k.Source, gensrc.ErrLTO))
 		}
