@@ -82,9 +82,11 @@ type Config struct {
 	// replace it.
 	Exec func(path string, argv, env []string) error
 
-	// layouts holds, per source, the struct layout changes one run's
-	// OpLayout found for its OpCheck (layoutcheck.go).
-	layouts map[string]*layoutChanges
+	// layouts holds, per source, the assembly OpLayout saved for the
+	// struct layout check of OpCheck (layoutcheck.go), in tmpDir, which
+	// Run removes.
+	layouts map[string]*layoutJob
+	tmpDir  string
 }
 
 // LoadConfig reads the configuration from env. self is the path of the

@@ -16,69 +16,80 @@ import (
 // them at the new offsets. In the code this shows only as other offsets,
 // which a fix that reads another member shows too; the debug information
 // tells them apart. So when both compilations of a source carry DWARF
-// (the user builds with -g, which the original stage keeps), the patched
-// stage assembles both before the debug filter runs, and the check of the
-// patch code (check.go) refuses a changed or new function that reaches a
-// type whose layout changed.
+// (the user builds with -g, which the original stage keeps), OpLayout
+// saves both assembly files before the debug filter may rewrite them, and
+// the check of the patch code (check.go), once it knows which functions
+// the patch holds, assembles them and refuses a changed or new function
+// that reaches a type whose layout changed. A source without patch code
+// costs nothing more than the copies.
 
-// layoutChanges is what OpLayout found for one source.
-type layoutChanges struct {
-	changes []layout.Change
-	unit    *layout.Unit // the patched compilation's
+// layoutJob is one source's saved assembly and how to assemble it.
+type layoutJob struct {
+	orig, patched string
+	argv          []string // assembles the file appended to it
 }
 
-// readLayouts runs OpLayout: From and To are the original and patched
-// assembly of source s.Keeps[0].Source. Without DWARF on both sides there
-// is nothing to compare; a failure to read it is a warning, not a stop.
-func (c *Config) readLayouts(s Step) {
+// saveLayouts runs OpLayout for source s.Keeps[0].Source: From and To
+// are its original and patched assembly.
+func (c *Config) saveLayouts(s Step) {
 	src := s.Keeps[0].Source
-	old, new, err := c.layoutUnits(s)
-	if err != nil {
-		fmt.Fprintf(c.Stderr, "libcare-cc: warning: %s: struct layouts not compared: %v\n", src, err)
-		return
-	}
-	if old == nil {
-		return
-	}
-	if ch := layout.Compare(old, new); len(ch) > 0 {
-		if c.layouts == nil {
-			c.layouts = map[string]*layoutChanges{}
+	var saved []string
+	for _, f := range []string{s.From, s.To} {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(b, []byte(".section\t.debug_info")) {
+			return // nothing to compare
 		}
-		c.layouts[src] = &layoutChanges{changes: ch, unit: new}
+		p, err := c.scratch(b)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "libcare-cc: warning: %s: struct layouts not compared: %v\n", src, err)
+			return
+		}
+		saved = append(saved, p)
 	}
+	if c.layouts == nil {
+		c.layouts = map[string]*layoutJob{}
+	}
+	c.layouts[src] = &layoutJob{orig: saved[0], patched: saved[1], argv: s.Argv}
 }
 
-// layoutUnits assembles both files into a private directory and reads
-// their DWARF; nil units when either has no debug information.
-func (c *Config) layoutUnits(s Step) (old, new *layout.Unit, err error) {
-	files := []string{s.From, s.To}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+// scratch writes b to a new file in the run's private directory.
+func (c *Config) scratch(b []byte) (string, error) {
+	if c.tmpDir == "" {
+		d, err := os.MkdirTemp("", "libcare-cc.")
+		if err != nil {
+			return "", err
+		}
+		c.tmpDir = d
+	}
+	f, err := os.CreateTemp(c.tmpDir, "*.s")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
+}
+
+// layoutChanges assembles a saved job and compares the layouts; nil
+// changes when there is nothing to say.
+func (c *Config) layoutChanges(job *layoutJob) ([]layout.Change, *layout.Unit, error) {
+	units := make([]*layout.Unit, 2)
+	for i, f := range []string{job.orig, job.patched} {
+		obj := strings.TrimSuffix(f, ".s") + ".o"
+		argv := append(append([]string{}, job.argv...), f, "-o", obj)
+		c.debugf("run: %s", quote(argv))
+		if code := c.runEnv(argv, c.Env); code != 0 {
+			return nil, nil, fmt.Errorf("assembling %s failed (status %d)", filepath.Base(f), code)
+		}
+		u, err := readUnit(obj)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !bytes.Contains(b, []byte(".section\t.debug_info")) {
-			return nil, nil, nil
-		}
+		units[i] = u
 	}
-	dir, err := os.MkdirTemp("", "libcare-cc.")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(dir)
-	units := make([]*layout.Unit, 2)
-	for i, f := range files {
-		obj := filepath.Join(dir, fmt.Sprintf("%d.o", i))
-		argv := append(append([]string{}, s.Argv...), f, "-o", obj)
-		c.debugf("run: %s", quote(argv))
-		if code := c.runEnv(argv, c.Env); code != 0 {
-			return nil, nil, fmt.Errorf("assembling %s failed (status %d)", f, code)
-		}
-		if units[i], err = readUnit(obj); err != nil {
-			return nil, nil, err
-		}
-	}
-	return units[0], units[1], nil
+	return layout.Compare(units[0], units[1]), units[1], nil
 }
 
 func readUnit(obj string) (*layout.Unit, error) {
@@ -107,12 +118,17 @@ func (c *Config) checkLayouts(recs []record, keeps []Keep) error {
 	}
 	var msgs []string
 	for src, names := range bySource {
-		lc := c.layouts[src]
-		if lc == nil {
+		job := c.layouts[src]
+		if job == nil {
 			continue
 		}
-		for _, ch := range lc.changes {
-			if users := lc.unit.Users(ch.Name, names); len(users) > 0 {
+		changes, unit, err := c.layoutChanges(job)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "libcare-cc: warning: %s: struct layouts not compared: %v\n", src, err)
+			continue
+		}
+		for _, ch := range changes {
+			if users := unit.Users(ch.Name, names); len(users) > 0 {
 				msgs = append(msgs, fmt.Sprintf("%s: %s changed its layout (%s) and the patched %s %s it",
 					src, ch.Name, ch.Describe(), plural(len(users), "function", "functions"), usesVerb(users)))
 			}

@@ -26,8 +26,9 @@ const (
 	// OpCheck checks the patch code in the object or program From,
 	// compiled from the sources in Keeps (check.go).
 	OpCheck
-	// OpLayout compares the struct layouts of the original assembly From
-	// and the patched To, assembled by Argv + file (layoutcheck.go).
+	// OpLayout saves the original assembly From and the patched To for
+	// OpCheck's struct layout check, which assembles them with Argv +
+	// file (layoutcheck.go).
 	OpLayout
 )
 

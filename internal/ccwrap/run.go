@@ -50,6 +50,11 @@ func (c *Config) Run(argv []string) int {
 	if p.Exec != nil {
 		return c.exec(p)
 	}
+	defer func() {
+		if c.tmpDir != "" {
+			os.RemoveAll(c.tmpDir)
+		}
+	}()
 	for _, s := range p.Steps {
 		if code := c.step(s); code != 0 {
 			return code
@@ -87,7 +92,7 @@ func (c *Config) step(s Step) int {
 	case OpHook:
 		return c.runHooked(s)
 	case OpLayout:
-		c.readLayouts(s)
+		c.saveLayouts(s)
 	case OpCheck:
 		if err := c.checkPatchCode(s.From, s.Keeps); err != nil {
 			os.Remove(s.From)

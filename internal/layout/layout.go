@@ -143,11 +143,34 @@ func (rd *reader) enter(e *dwarf.Entry, stack []*function) *function {
 // reach; an abstract origin (an inlined function's parameter) counts
 // through its own type.
 func (rd *reader) addUses(f *function) {
-	// An out-of-line copy of an inlined function is named by its origin.
+	rd.originNames(f)
+	if len(f.names) == 0 {
+		return
+	}
+	seen := map[dwarf.Type]bool{}
+	used := map[string]bool{}
+	for _, off := range f.types {
+		if t := rd.typeFor(off); t != nil {
+			reach(t, seen, used)
+		}
+	}
+	for _, n := range f.names {
+		if rd.u.Uses[n] == nil {
+			rd.u.Uses[n] = map[string]bool{}
+		}
+		for t := range used {
+			rd.u.Uses[n][t] = true
+		}
+	}
+}
+
+// originNames names an out-of-line copy of an inlined function (no name
+// of its own) by its abstract origin or specification.
+func (rd *reader) originNames(f *function) {
 	for i := 0; i < 4 && len(f.names) == 0 && f.origin != 0; i++ {
 		e := rd.entries[f.origin]
 		if e == nil {
-			break
+			return
 		}
 		for _, a := range []dwarf.Attr{dwarf.AttrName, dwarf.AttrLinkageName} {
 			if s, ok := e.Val(a).(string); ok {
@@ -159,41 +182,29 @@ func (rd *reader) addUses(f *function) {
 			f.origin, _ = e.Val(dwarf.AttrSpecification).(dwarf.Offset)
 		}
 	}
-	if len(f.names) == 0 {
-		return
-	}
-	seen := map[dwarf.Type]bool{}
-	used := map[string]bool{}
-	for _, off := range f.types {
-		for i := 0; i < 8; i++ { // origin → origin → ... → something with a type
-			e := rd.entries[off]
-			if e == nil {
-				break
-			}
-			if isTypeTag(e.Tag) {
-				if t := rd.typeAt(off); t != nil {
-					reach(t, seen, used)
-				}
-				break
-			}
-			next, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
-			if !ok {
-				next, ok = e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
-			}
-			if !ok {
-				break
-			}
-			off = next
+}
+
+// typeFor follows an offset met in a function (a type, or a variable or
+// parameter through its type or origin) to a type, nil for none.
+func (rd *reader) typeFor(off dwarf.Offset) dwarf.Type {
+	for i := 0; i < 8; i++ {
+		e := rd.entries[off]
+		if e == nil {
+			return nil
 		}
-	}
-	for _, n := range f.names {
-		if rd.u.Uses[n] == nil {
-			rd.u.Uses[n] = map[string]bool{}
+		if isTypeTag(e.Tag) {
+			return rd.typeAt(off)
 		}
-		for t := range used {
-			rd.u.Uses[n][t] = true
+		next, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
+		if !ok {
+			next, ok = e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
 		}
+		if !ok {
+			return nil
+		}
+		off = next
 	}
+	return nil
 }
 
 func isTypeTag(t dwarf.Tag) bool {
