@@ -58,22 +58,19 @@ func splitInsn(s []byte) (mn string, ops []string, ok bool) {
 	return mn, ops, true
 }
 
-// ripSymbol parses "SYM(%rip)" or "SYM+8(%rip)" into the symbol and its
-// offset ("", "8", "-8"). Local labels and symbols with a relocation
+// ripSymbol parses "SYM(%rip)", "SYM+8(%rip)" or "48+SYM(%rip)" into the
+// symbol and its offset ("", "8", "48", "-8"). Local labels and symbols with a relocation
 // operator (@GOTPCREL, @PLT) are not candidates.
 func ripSymbol(op string) (sym, off string, ok bool) {
 	expr, found := strings.CutSuffix(op, "(%rip)")
 	if !found {
 		return "", "", false
 	}
-	expr = strings.TrimPrefix(expr, "*")
-	if i := strings.IndexAny(expr, "+-"); i > 0 {
-		expr, off = expr[:i], strings.TrimPrefix(expr[i:], "+")
-	}
-	if !isSymbol(expr) {
+	sym, off, ok = splitOffset(strings.TrimPrefix(expr, "*"))
+	if !ok || !isSymbol(sym) {
 		return "", "", false
 	}
-	return expr, off, true
+	return sym, off, true
 }
 
 // immSymbol parses "$SYM", an absolute address (non-PIE code).

@@ -12,6 +12,7 @@ func TestRewriteNewExtern(t *testing.T) {
 	}{
 		{"load", "\tmovq\tstderr(%rip), %rcx", "\tmovq\tstderr@GOTPCREL(%rip), %rcx\n\tmovq\t(%rcx), %rcx"},
 		{"load 32", "\tmovl\toptind(%rip), %eax", "\tmovq\toptind@GOTPCREL(%rip), %rax\n\tmovl\t(%rax), %eax"},
+		{"load offset first", "\tmovl\t48+tab(%rip), %ecx", "\tmovq\ttab@GOTPCREL(%rip), %rcx\n\tmovl\t48(%rcx), %ecx"},
 		{"load offset", "\tmovl\ttab+8(%rip), %r9d", "\tmovq\ttab@GOTPCREL(%rip), %r9\n\tmovl\t8(%r9), %r9d"},
 		{"load byte", "\tmovzbl\ttab(%rip), %esi", "\tmovq\ttab@GOTPCREL(%rip), %rsi\n\tmovzbl\t(%rsi), %esi"},
 		{"lea", "\tleaq\tenviron(%rip), %rdi", "\tmovq\tenviron@GOTPCREL(%rip), %rdi"},
@@ -64,6 +65,27 @@ func TestSplitInsn(t *testing.T) {
 	for _, s := range []string{"\t.long\t1", "foo:", "# comment", ""} {
 		if _, _, ok := splitInsn([]byte(s)); ok {
 			t.Errorf("splitInsn(%q): got an instruction", s)
+		}
+	}
+}
+
+func TestSplitOffset(t *testing.T) {
+	tests := []struct{ in, sym, off string }{
+		{"g", "g", ""},
+		{"g+8", "g", "8"},
+		{"48+g_work", "g_work", "48"},
+		{"g-8", "g", "-8"},
+		{"8+g+4", "g", "8+4"},
+		{"-8+g", "g", "-8"},
+		{"a-b", "", ""},
+		{"a+b", "", ""},
+		{"48", "", ""},
+		{"-g", "", ""},
+	}
+	for _, tt := range tests {
+		sym, off, ok := splitOffset(tt.in)
+		if ok != (tt.sym != "") || sym != tt.sym || off != tt.off {
+			t.Errorf("splitOffset(%q): got %q %q %v, want %q %q", tt.in, sym, off, ok, tt.sym, tt.off)
 		}
 	}
 }
