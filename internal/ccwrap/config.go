@@ -51,9 +51,6 @@ type Config struct {
 	// KpatchPath is the directory holding kpatch_gensrc (KPATCH_PATH,
 	// default the directory of libcare-cc itself).
 	KpatchPath string
-	// Self is the libcare-cc executable (the original stage's assembler
-	// hook links to it).
-	Self string
 	// CC and CXX are the real compilers (KPCCREAL, KPCXXREAL).
 	CC, CXX string
 	// Debug is KPCC_DEBUG: 1 prints each command, 2 also argv and config.
@@ -105,7 +102,6 @@ func LoadConfig(env []string, self string) (*Config, error) {
 	if err := c.loadDepth(get); err != nil {
 		return nil, err
 	}
-	c.Self = self
 	c.KpatchPath = filepath.Dir(self)
 	if v, ok := get("KPATCH_PATH"); ok && v != "" {
 		c.KpatchPath = v

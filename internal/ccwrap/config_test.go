@@ -22,9 +22,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.CC != fallbackCC || c.CXX != fallbackCXX {
 		t.Errorf("compilers: got %q %q, want %q %q", c.CC, c.CXX, fallbackCC, fallbackCXX)
 	}
-	if c.RemoveArgs != nil || c.Prefix != ".kpatch_" || c.GensrcAsm || c.Debug != 0 || c.Self != self {
-		t.Errorf("got RemoveArgs=%q Prefix=%q GensrcAsm=%v Debug=%d Self=%q, want none (-g kept) .kpatch_ false 0 %q",
-			c.RemoveArgs, c.Prefix, c.GensrcAsm, c.Debug, c.Self, self)
+	if c.RemoveArgs != nil || c.Prefix != ".kpatch_" || c.GensrcAsm || c.Debug != 0 {
+		t.Errorf("got RemoveArgs=%q Prefix=%q GensrcAsm=%v Debug=%d, want none (-g kept) .kpatch_ false 0",
+			c.RemoveArgs, c.Prefix, c.GensrcAsm, c.Debug)
 	}
 	if want := splitList(DefaultDbgFilterArgs); !slices.Equal(c.DbgFilterArgs, want) {
 		t.Errorf("DbgFilterArgs: got %q, want %q", c.DbgFilterArgs, want)

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -19,23 +17,16 @@ import (
 // The original stage must build exactly what the user's own make builds
 // (design §3.8: the .kpatch is keyed by the Build-ID of that binary), so
 // libcare-cc runs the compile line unchanged and takes the assembly where
-// gcc hands it to the assembler: a private directory holding an "as" link
-// to libcare-cc goes first on the compiler's COMPILER_PATH, which gcc
-// searches for its helper programs before PATH. libcare-cc, run as that
-// "as", copies its input and execs the real assembler with the same
-// arguments, so the object is the one gcc alone makes, whatever the line
-// holds (several sources, compile and link, -pipe, -save-temps, -MD).
+// gcc hands it to the assembler: a private directory holding an "as"
+// script goes first on the compiler's COMPILER_PATH, which gcc searches
+// for its helper programs before PATH. The script copies its input and
+// execs the assembler gcc would have run, with the same arguments, so the
+// object is the one gcc alone makes, whatever the line holds (several
+// sources, compile and link, -pipe, -save-temps, -MD). A shell script
+// rather than libcare-cc itself: it runs once per source, and a shell
+// and cat start in a fraction of a Go program's time.
 
-const (
-	// hookVar names the hook directory in the compiler's environment.
-	hookVar         = "LIBCARE_CC_HOOK"
-	compilerPathVar = "COMPILER_PATH"
-	hookPlan        = "plan"
-	// Markers written by each assembler run (run.N holds one of them).
-	markKept     = "kept"
-	markPass     = "pass"
-	markMismatch = "mismatch"
-)
+const compilerPathVar = "COMPILER_PATH"
 
 // Keep is one assembler run of a compile line, in the order gcc runs them
 // (the order of the inputs): the assembly file to keep ("" for none), the
@@ -52,22 +43,22 @@ type hook struct {
 	keeps []Keep
 }
 
-// newHook makes the hook directory for keeps with an "as" link to self.
-func newHook(self string, keeps []Keep) (*hook, error) {
+// errNoExec says the temporary directory cannot hold the hook.
+var errNoExec = errors.New("temporary directory mounted noexec")
+
+// newHook makes the hook directory for keeps.
+func newHook(keeps []Keep) (*hook, error) {
 	dir, err := os.MkdirTemp("", "libcare-cc.")
 	if err != nil {
 		return nil, fmt.Errorf("assembler hook: %w", err)
 	}
 	h := &hook{dir: dir, keeps: keeps}
-	var plan bytes.Buffer
-	for _, k := range keeps {
-		plan.WriteString(k.Asm + "\x00" + k.Source + "\x00")
-	}
-	if err := os.Symlink(self, filepath.Join(dir, "as")); err != nil {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err == nil && st.Flags&unix.ST_NOEXEC != 0 {
 		h.remove()
-		return nil, fmt.Errorf("assembler hook: %w", err)
+		return nil, fmt.Errorf("assembler hook in %s: %w", filepath.Dir(dir), errNoExec)
 	}
-	if err := os.WriteFile(filepath.Join(dir, hookPlan), plan.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "as"), []byte(h.script()), 0o755); err != nil {
 		h.remove()
 		return nil, fmt.Errorf("assembler hook: %w", err)
 	}
@@ -82,153 +73,143 @@ func (h *hook) env(env []string) []string {
 	if old, ok := lookup(env, compilerPathVar); ok && old != "" {
 		cp += string(os.PathListSeparator) + old
 	}
-	return setEnv(setEnv(env, compilerPathVar, cp), hookVar, h.dir)
+	return setEnv(env, compilerPathVar, cp)
 }
 
-// result reports how many assembler runs went through the hook and
-// whether every one kept what the plan said.
-func (h *hook) result() (runs int, ok bool) {
-	ok = true
-	for ; ; runs++ {
-		b, err := os.ReadFile(filepath.Join(h.dir, "run."+strconv.Itoa(runs)))
-		if err != nil {
+// hookScript is the assembler hook. Run n (claimed with a noclobber
+// redirection: gcc runs the assembler once per input, one after the
+// other) copies its input to asm.n when n is to be kept; -pipe input is
+// read from standard input and given to the assembler from the copy. The
+// input is the last operand ("... -o OUT IN"). The real assembler is the
+// next "as" on COMPILER_PATH (which gcc passes on with its own
+// directories) or PATH.
+const hookScript = `#!/bin/sh
+# libcare-cc's assembler hook (internal/ccwrap/hook.go)
+d=%s
+set -C
+n=0
+until true 2>/dev/null >"$d/run.$n"; do n=$((n+1)); done
+set +C
+keep=
+case $n in
+%s) keep=1 ;;
+esac
+in= skip=
+for a do
+	if [ -n "$skip" ]; then skip=; continue; fi
+	case $a in
+	-o|-I|--defsym|--debug-prefix-map) skip=1 ;;
+	-*) ;;
+	*) in=$a ;;
+	esac
+done
+if [ -n "$keep" ]; then
+	if [ -n "$in" ]; then
+		cat -- "$in" >"$d/asm.$n" || exit 1
+	else
+		cat >"$d/asm.$n" || exit 1
+		exec <"$d/asm.$n"
+	fi
+fi
+set -f
+IFS=:
+for p in $COMPILER_PATH $PATH; do
+	[ -n "$p" ] || p=.
+	if [ -x "$p/as" ] && ! [ "$p/as" -ef "$d/as" ]; then
+		unset IFS
+		exec "$p/as" "$@"
+	fi
+done
+echo "libcare-cc: assembler hook: no as on COMPILER_PATH or PATH" >&2
+exit 1
+`
+
+func (h *hook) script() string {
+	var kept []string
+	for n, k := range h.keeps {
+		if k.Asm != "" {
+			kept = append(kept, strconv.Itoa(n))
+		}
+	}
+	if len(kept) == 0 {
+		kept = []string{"none"}
+	}
+	return fmt.Sprintf(hookScript, shellQuote(h.dir), strings.Join(kept, "|"))
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// runs counts the assembler runs that went through the hook.
+func (h *hook) runs() int {
+	n := 0
+	for ; n < maxRuns; n++ {
+		if _, err := os.Stat(filepath.Join(h.dir, "run."+strconv.Itoa(n))); err != nil {
 			break
 		}
-		if m := string(b); m != markKept && m != markPass {
-			ok = false
-		}
 	}
-	return runs, ok && runs == len(h.keeps)
-}
-
-// runHook is libcare-cc run by the compiler as "as": keep a copy of the
-// input as the plan says and exec the real assembler with the same
-// arguments. An LTO input stops here: the object would hold no code.
-func runHook(dir string, argv, env []string) int {
-	keeps, err := readPlan(dir)
-	if err != nil {
-		return fatal(os.Stderr, err)
-	}
-	n, err := claimRun(dir)
-	if err != nil {
-		return fatal(os.Stderr, err)
-	}
-	in := asInput(argv[1:])
-	var k Keep
-	if n < len(keeps) {
-		k = keeps[n]
-	}
-	mark := markPass
-	if k.Asm != "" {
-		data, err := readInput(in)
-		if err != nil {
-			return fatal(os.Stderr, err)
-		}
-		if bytes.Contains(data, []byte(".gnu.lto_")) {
-			writeMark(dir, n, "lto")
-			return fatal(os.Stderr, fmt.Errorf("%s: %s", k.Source, gensrc.ErrLTO))
-		}
-		if mark, err = keepAsm(k, keeps, data); err != nil {
-			return fatal(os.Stderr, err)
-		}
-		if in == "" {
-			if err := stdinFrom(filepath.Join(dir, "stdin."+strconv.Itoa(n)+".s"), data); err != nil {
-				return fatal(os.Stderr, err)
-			}
-		}
-	}
-	if err := writeMark(dir, n, mark); err != nil {
-		return fatal(os.Stderr, err)
-	}
-	return execAs(dir, argv, env)
-}
-
-func readPlan(dir string) ([]Keep, error) {
-	b, err := os.ReadFile(filepath.Join(dir, hookPlan))
-	if err != nil {
-		return nil, fmt.Errorf("assembler hook: %w", err)
-	}
-	f := strings.Split(string(b), "\x00")
-	var keeps []Keep
-	for i := 0; i+1 < len(f); i += 2 {
-		keeps = append(keeps, Keep{Asm: f[i], Source: f[i+1]})
-	}
-	return keeps, nil
+	return n
 }
 
 // maxRuns bounds the assembler runs of one compile line.
 const maxRuns = 1 << 16
 
-// claimRun numbers this assembler run: the compiler driver runs them one
-// after the other, in the order of its inputs.
-func claimRun(dir string) (int, error) {
-	for n := 0; n < maxRuns; n++ {
-		f, err := os.OpenFile(filepath.Join(dir, "run."+strconv.Itoa(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if errors.Is(err, os.ErrExist) {
+// ErrNotPlanned says the assembler runs did not go as planned: the
+// assembly is made by separate compiles instead.
+var errNotPlanned = errors.New("assembler runs not as planned")
+
+// collect moves each kept copy to its assembly file. An LTO input is
+// refused (the object holds no code); a copy whose .file names another
+// source of the line, or a number of runs other than planned, means the
+// plan did not match what gcc did (errNotPlanned).
+func (h *hook) collect() error {
+	if n := h.runs(); n != len(h.keeps) {
+		return fmt.Errorf("%w: %d runs for %d inputs", errNotPlanned, n, len(h.keeps))
+	}
+	copies := make([][]byte, len(h.keeps))
+	for n, k := range h.keeps {
+		if k.Asm == "" {
 			continue
 		}
+		data, err := os.ReadFile(filepath.Join(h.dir, "asm."+strconv.Itoa(n)))
 		if err != nil {
-			return 0, fmt.Errorf("assembler hook: %w", err)
+			return fmt.Errorf("%w: %v", errNotPlanned, err)
 		}
-		return n, f.Close()
-	}
-	return 0, fmt.Errorf("assembler hook: more than %d assembler runs", maxRuns)
-}
-
-func writeMark(dir string, n int, mark string) error {
-	return os.WriteFile(filepath.Join(dir, "run."+strconv.Itoa(n)), []byte(mark), 0o600)
-}
-
-// asInput returns the input file of an assembler command line as gcc
-// writes it ("... -o OUT INPUT"), or "" for standard input (-pipe).
-func asInput(args []string) string {
-	in := ""
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "-o" || a == "-I" || a == "--defsym" || a == "--debug-prefix-map":
-			i++
-		case a == "-" || strings.HasPrefix(a, "-"):
-		default:
-			in = a
+		if bytes.Contains(data, []byte(".gnu.lto_")) {
+			return fmt.Errorf("%s: %s", k.Source, gensrc.ErrLTO)
 		}
-	}
-	return in
-}
-
-func readInput(in string) ([]byte, error) {
-	if in == "" {
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return nil, fmt.Errorf("assembler hook: read standard input: %w", err)
+		if src := fileDirective(data); src != "" && src != filepath.Base(k.Source) && h.names(src) {
+			return fmt.Errorf("%w: the assembly kept for %s is %s's", errNotPlanned, k.Source, src)
 		}
-		return b, nil
+		copies[n] = data
 	}
-	b, err := os.ReadFile(in)
-	if err != nil {
-		return nil, fmt.Errorf("assembler hook: %w", err)
-	}
-	return b, nil
-}
-
-// keepAsm writes data to k.Asm unless its .file names another source of
-// the plan: then the runs are not where the plan expected them, and
-// libcare-cc compiles the assembly separately instead.
-func keepAsm(k Keep, keeps []Keep, data []byte) (string, error) {
-	if k.Asm == "" {
-		return markPass, nil
-	}
-	if src := fileDirective(data); src != "" && src != filepath.Base(k.Source) {
-		for _, o := range keeps {
-			if filepath.Base(o.Source) == src {
-				return markMismatch, nil
+	for n, k := range h.keeps {
+		if k.Asm != "" {
+			if err := writeAtomic(k.Asm, copies[n]); err != nil {
+				return fmt.Errorf("keep assembly: %w", err)
 			}
 		}
 	}
-	// A private temporary name: two compile lines of a parallel make may
-	// keep the same source's assembly (facts §5.3 names it after the source).
-	f, err := os.CreateTemp(filepath.Dir(k.Asm), filepath.Base(k.Asm)+".*.tmp")
+	return nil
+}
+
+// names reports whether base names a source of the plan.
+func (h *hook) names(base string) bool {
+	for _, k := range h.keeps {
+		if filepath.Base(k.Source) == base {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAtomic replaces path by data through a private temporary name: two
+// compile lines of a parallel make may keep the same source's assembly
+// (facts §5.3 names it after the source).
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return "", fmt.Errorf("keep assembly: %w", err)
+		return err
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
@@ -238,13 +219,12 @@ func keepAsm(k Keep, keeps []Keep, data []byte) (string, error) {
 		err = os.Chmod(f.Name(), 0o644)
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), k.Asm)
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("keep assembly: %w", err)
 	}
-	return markKept, nil
+	return err
 }
 
 // fileDirective returns the name of the first `.file "NAME"` in the first
@@ -259,56 +239,4 @@ func fileDirective(data []byte) string {
 		}
 	}
 	return ""
-}
-
-// stdinFrom makes a file holding data the standard input of the real
-// assembler, which -pipe gives what libcare-cc has read.
-func stdinFrom(path string, data []byte) error {
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return fmt.Errorf("assembler hook: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("assembler hook: %w", err)
-	}
-	defer f.Close()
-	if err := unix.Dup2(int(f.Fd()), 0); err != nil {
-		return fmt.Errorf("assembler hook: dup2: %w", err)
-	}
-	return nil
-}
-
-// execAs replaces the hook with the assembler gcc would have run: the
-// next "as" on COMPILER_PATH (as gcc passes it on), then on PATH.
-func execAs(dir string, argv, env []string) int {
-	self := filepath.Join(dir, "as")
-	var dirs []string
-	if cp, ok := lookup(env, compilerPathVar); ok {
-		dirs = append(dirs, filepath.SplitList(cp)...)
-	}
-	if p, ok := lookup(env, "PATH"); ok {
-		dirs = append(dirs, filepath.SplitList(p)...)
-	}
-	for _, d := range dirs {
-		if d == "" {
-			d = "."
-		}
-		p := filepath.Join(d, "as")
-		if isExecutable(p) && !isSelf(p, self) {
-			err := syscall.Exec(p, append([]string{"as"}, argv[1:]...), dropEnv(env, hookVar))
-			return fatal(os.Stderr, fmt.Errorf("exec %s: %w", p, err))
-		}
-	}
-	return fatal(os.Stderr, errors.New("assembler hook: no real as on COMPILER_PATH or PATH"))
-}
-
-// dropEnv returns env without k.
-func dropEnv(env []string, k string) []string {
-	out := make([]string, 0, len(env))
-	for _, e := range env {
-		if !strings.HasPrefix(e, k+"=") {
-			out = append(out, e)
-		}
-	}
-	return out
 }

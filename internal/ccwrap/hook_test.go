@@ -1,31 +1,15 @@
 package ccwrap
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-)
 
-func TestAsInput(t *testing.T) {
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--gdwarf-5", "--64", "-o", "a.o", "/tmp/cc1.s"}, "/tmp/cc1.s"},
-		{[]string{"--64", "-o", "a.o"}, ""},
-		{[]string{"--64", "-o", "a.o", "-"}, ""},
-		{[]string{"--64", "--noexecstack", "-I", "inc", "-o", "sub/a.o", "a.s"}, "a.s"},
-		{[]string{"--64", "--debug-prefix-map", "/b=.", "-o", "x.o", "x.s"}, "x.s"},
-		{[]string{"--32", "--defsym", "X=1", "-o", "x.o"}, ""},
-	}
-	for _, tt := range tests {
-		if got := asInput(tt.args); got != tt.want {
-			t.Errorf("asInput(%q): got %q, want %q", tt.args, got, tt.want)
-		}
-	}
-}
+	"github.com/golibcare/golibcare/internal/testutil"
+)
 
 func TestFileDirective(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -41,60 +25,80 @@ func TestFileDirective(t *testing.T) {
 	}
 }
 
-// TestHookMismatch: a run whose assembly names another source of the plan
-// is not kept and makes the result "not as planned", so libcare-cc
-// compiles the assembly separately.
-func TestHookMismatch(t *testing.T) {
-	dir := t.TempDir()
-	keeps := []Keep{{Asm: filepath.Join(dir, "a.s"), Source: "a.c"}, {Asm: filepath.Join(dir, "b.s"), Source: "sub/b.c"}}
-	mark, err := keepAsm(keeps[0], keeps, []byte("\t.file\t\"b.c\"\n"))
-	if err != nil || mark != markMismatch {
-		t.Fatalf("got %q %v, want %q", mark, err, markMismatch)
-	}
-	if _, err := os.Stat(keeps[0].Asm); err == nil {
-		t.Errorf("a.s: got a file, want none")
-	}
-	mark, err = keepAsm(keeps[1], keeps, []byte("\t.file\t\"b.c\"\n\t.text\n"))
-	if err != nil || mark != markKept {
-		t.Fatalf("got %q %v, want %q", mark, err, markKept)
-	}
-	if b, _ := os.ReadFile(keeps[1].Asm); !strings.Contains(string(b), ".text") {
-		t.Errorf("b.s: got %q", b)
-	}
-	h := &hook{dir: dir, keeps: keeps}
-	for n, m := range []string{markKept, markMismatch} {
-		if err := writeMark(dir, n, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if runs, ok := h.result(); runs != 2 || ok {
-		t.Errorf("result: got %d %v, want 2 false", runs, ok)
-	}
-	if err := writeMark(dir, 1, markKept); err != nil {
+// runScript runs the hook's as script as gcc would, with a fake real as
+// that records its arguments and standard input.
+func runScript(t *testing.T, h *hook, stdin string, args ...string) string {
+	t.Helper()
+	bin := t.TempDir()
+	fake := "#!/bin/sh\nprintf '%s\\n' \"$*\" >" + filepath.Join(bin, "args") + "\ncat >" + filepath.Join(bin, "stdin") + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "as"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if runs, ok := h.result(); runs != 2 || !ok {
-		t.Errorf("result: got %d %v, want 2 true", runs, ok)
+	cmd := exec.Command(filepath.Join(h.dir, "as"), args...)
+	cmd.Env = append(os.Environ(), "COMPILER_PATH="+h.dir+"/:"+bin)
+	cmd.Stdin = strings.NewReader(stdin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("hook %q: %v\n%s", args, err, out)
 	}
-	plan, err := readPlan(mustHook(t, keeps).dir)
-	if err != nil || !slices.EqualFunc(plan, keeps, func(a, b Keep) bool { return a.Asm == b.Asm && a.Source == b.Source }) {
-		t.Errorf("readPlan: got %v %v, want %v", plan, err, keeps)
+	got, err := os.ReadFile(filepath.Join(bin, "args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join(args, " ") + "\n"; string(got) != want {
+		t.Errorf("real as got %q, want the hook's arguments %q", got, want)
+	}
+	in, _ := os.ReadFile(filepath.Join(bin, "stdin"))
+	return string(in)
+}
+
+// TestHookScript: each run is numbered, kept copies are collected under
+// their names, a piped input still reaches the real assembler.
+func TestHookScript(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, dir, "a.s", "\t.file\t\"a.c\"\n\t.text\n")
+	keeps := []Keep{{Asm: filepath.Join(dir, "kept-a.s"), Source: "a.c"}, {Source: "x.s"},
+		{Asm: filepath.Join(dir, "kept-b.s"), Source: "sub/b.c"}}
+	h, err := newHook(keeps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.remove()
+	runScript(t, h, "", "--gdwarf-5", "--64", "-o", "a.o", filepath.Join(dir, "a.s"))
+	runScript(t, h, "", "--64", "-I", "inc", "-o", "x.o", filepath.Join(dir, "a.s"))
+	piped := "\t.file\t\"b.c\"\n\t.data\n"
+	if got := runScript(t, h, piped, "--64", "-o", "b.o"); got != piped {
+		t.Errorf("piped input reached as as %q, want %q", got, piped)
+	}
+	if err := h.collect(); err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	for f, want := range map[string]string{"kept-a.s": "\t.file\t\"a.c\"\n\t.text\n", "kept-b.s": piped} {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err != nil || string(b) != want {
+			t.Errorf("%s: got %q %v, want %q", f, b, err, want)
+		}
 	}
 }
 
-func mustHook(t *testing.T, keeps []Keep) *hook {
-	t.Helper()
-	self, err := os.Executable()
+// TestHookNotPlanned: a run whose copy names another source of the line,
+// or a missing run, sends libcare-cc to the separate compiles.
+func TestHookNotPlanned(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, dir, "b.s", "\t.file\t\"b.c\"\n")
+	keeps := []Keep{{Asm: filepath.Join(dir, "kept-a.s"), Source: "a.c"}, {Asm: filepath.Join(dir, "kept-b.s"), Source: "b.c"}}
+	h, err := newHook(keeps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHook(self, keeps)
-	if err != nil {
-		t.Fatal(err)
+	defer h.remove()
+	runScript(t, h, "", "--64", "-o", "a.o", filepath.Join(dir, "b.s"))
+	if err := h.collect(); !errors.Is(err, errNotPlanned) {
+		t.Errorf("one run of two: got %v, want errNotPlanned", err)
 	}
-	t.Cleanup(h.remove)
-	if fi, err := os.Lstat(filepath.Join(h.dir, "as")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Errorf("hook dir: got %v, want an as link", err)
+	runScript(t, h, "", "--64", "-o", "b.o", filepath.Join(dir, "b.s"))
+	if err := h.collect(); !errors.Is(err, errNotPlanned) || !strings.Contains(err.Error(), "a.c is b.c's") {
+		t.Errorf("b.c's assembly for a.c: got %v, want errNotPlanned", err)
 	}
-	return h
+	if _, err := os.Stat(keeps[0].Asm); err == nil {
+		t.Errorf("kept-a.s: got a file, want none")
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -19,9 +18,6 @@ const ExitFatal = 129
 // in environment env and returns the exit status. A passthrough replaces
 // the process and does not return.
 func Main(argv, env []string) int {
-	if dir, ok := lookup(env, hookVar); ok && dir != "" && len(argv) > 0 && filepath.Base(argv[0]) == "as" {
-		return runHook(dir, argv, env)
-	}
 	self, err := SelfPath()
 	if err != nil {
 		return fatal(os.Stderr, err)
@@ -103,25 +99,40 @@ func (c *Config) step(s Step) int {
 }
 
 // runHooked runs the original stage's command with the assembler hook.
-// When the runs did not go through the hook as planned, each assembly is
-// made by a separate compile: slower, but never a wrong original.
+// When the runs did not go through the hook as planned, or no hook could
+// be made, each assembly is made by a separate compile: slower, but never
+// a wrong original.
 func (c *Config) runHooked(s Step) int {
-	h, err := newHook(c.Self, s.Keeps)
-	if err != nil {
+	env := c.Env
+	h, err := newHook(s.Keeps)
+	switch {
+	case errors.Is(err, errNoExec):
+		c.debugf("%v: compiling the assembly separately", err)
+	case err != nil:
 		return fatal(c.Stderr, err)
+	default:
+		defer h.remove()
+		env = h.env(c.Env)
 	}
-	defer h.remove()
-	c.debugf("run (assembly kept by %s/as): %s", h.dir, quote(s.Argv))
-	if code := c.runEnv(s.Argv, h.env(c.Env)); code != 0 {
+	c.debugf("run: %s", quote(s.Argv))
+	if code := c.runEnv(s.Argv, env); code != 0 {
 		return code
 	}
-	if runs, ok := h.result(); !ok {
-		c.debugf("%d assembler runs through the hook for %d inputs: compiling the assembly separately", runs, len(s.Keeps))
-		for _, k := range s.Keeps {
-			if code := c.fallback(k); code != 0 {
-				removeAll(s.Outputs)
-				return code
-			}
+	if h != nil {
+		err = h.collect()
+		if err == nil {
+			return 0
+		}
+		if !errors.Is(err, errNotPlanned) {
+			removeAll(s.Outputs)
+			return fatal(c.Stderr, err)
+		}
+		c.debugf("%v: compiling the assembly separately", err)
+	}
+	for _, k := range s.Keeps {
+		if code := c.fallback(k); code != 0 {
+			removeAll(s.Outputs)
+			return code
 		}
 	}
 	return 0

@@ -78,6 +78,7 @@ func Tool(t testing.TB, name string) string {
 	out := filepath.Join(toolDir, name)
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
 	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, b)
 	}
