@@ -178,3 +178,31 @@ func TestOriginalLTO(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginalNoexecTmp: with TMPDIR on a noexec mount (in a private mount
+// namespace) no hook can run; the object is still the plain build's and
+// the assembly comes from a separate compile.
+func TestOriginalNoexecTmp(t *testing.T) {
+	tc := newCCTest(t)
+	if os.Geteuid() != 0 {
+		t.Skip("skipping test: needs root for a private noexec mount")
+	}
+	tc.gcc("-g", "-O2", "-c", "foo.c", "-o", "plain.o")
+	tmp := t.TempDir()
+	script := "mount -t tmpfs -o noexec tmpfs " + tmp + " && exec env TMPDIR=" + tmp + " KPATCH_STAGE=original KPCC_DEBUG=1 " +
+		tc.tool + " -g -O2 -c foo.c -o plain.o"
+	want := tc.readAll([]string{"plain.o"})
+	r := tc.command("unshare", nil, "--mount", "--propagation", "private", "sh", "-c", script)
+	if r.code != 0 {
+		t.Fatalf("libcare-cc under a noexec TMPDIR: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "mounted noexec: compiling the assembly separately") {
+		t.Errorf("stderr: got %q, want the noexec fallback reported", r.stderr)
+	}
+	if got := tc.readAll([]string{"plain.o"}); !bytes.Equal(got[0], want[0]) {
+		t.Errorf("plain.o differs from the plain build's")
+	}
+	if s := tc.read(".kpatch_plain.o.original.s"); !strings.Contains(s, "foo:") {
+		t.Errorf(".kpatch_plain.o.original.s: got no foo: in\n%s", s)
+	}
+}
