@@ -11,9 +11,11 @@ BIN := bin
 
 .PHONY: all test bench install demo deps clean
 
+# Static binaries: pflag's import of net would otherwise link cgo and the
+# dynamic loader into every tool, and libcare-cc starts once per compile.
 all:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 	$(CC) -shared -fPIC -O2 -Wall -o $(BIN)/execve.so preload/execve.c -ldl
 
 # The whole suite, as CI runs it (.ci/run). Installs missing Debian packages

@@ -10,6 +10,7 @@ command -v readelf >/dev/null || need+=(binutils)
 command -v patch >/dev/null || need+=(patch) # diff forms are checked against GNU patch
 # internal/seccomp checks its interpreter on filters libseccomp compiles.
 [ -e /usr/include/seccomp.h ] || need+=(libseccomp-dev)
+command -v dpkg-buildflags >/dev/null || need+=(dpkg-dev) # the Debian-flags build tests
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2

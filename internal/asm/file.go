@@ -85,11 +85,20 @@ func Parse(name string, data []byte) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.buildBlocks(); err != nil {
+	if err := f.Cut(); err != nil {
 		return nil, err
 	}
-	f.parsed = true
 	return f, nil
+}
+
+// Cut cuts a file made by ReadStatements into code blocks, as Parse does;
+// a caller that looks at the statements first saves reading them twice.
+func (f *File) Cut() error {
+	if err := f.buildBlocks(); err != nil {
+		return err
+	}
+	f.parsed = true
+	return nil
 }
 
 // Parsed reports whether f was cut into blocks (made by Parse).

@@ -12,6 +12,7 @@ package ccargs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind says what an argv element is.
@@ -110,6 +111,12 @@ func Parse(argv []string) (*Cmdline, error) {
 	p := parser{c: c}
 	for i := 0; i < len(argv); i++ {
 		s := argv[i]
+		if len(s) > 1 && s[0] == '@' {
+			// A response file: gcc reads more arguments from it. They
+			// stay unknown; the real compiler gets them unchanged.
+			c.Args = append(c.Args, Arg{Text: s, Kind: Option, Name: "@", Value: s[1:]})
+			continue
+		}
 		if !isOption(s) {
 			p.input(s)
 			continue
@@ -255,4 +262,22 @@ func (c *Cmdline) Argv() []string {
 		out[i] = a.Text
 	}
 	return out
+}
+
+// LTO reports whether the command line enables link-time optimisation:
+// the last of -flto, -flto=N|auto|jobserver and -fno-lto wins, as in gcc.
+// An LTO object holds GIMPLE bytecode instead of code, nothing a live
+// patch can be made of.
+func (c *Cmdline) LTO() bool {
+	on := false
+	for _, a := range c.Args {
+		switch {
+		case a.Kind != Option:
+		case a.Text == "-flto" || strings.HasPrefix(a.Text, "-flto="):
+			on = true
+		case a.Text == "-fno-lto":
+			on = false
+		}
+	}
+	return on
 }

@@ -202,3 +202,39 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLTO(t *testing.T) {
+	tests := []struct {
+		argv string
+		want bool
+	}{
+		{"-O2 -flto -c a.c", true},
+		{"-flto=auto -c a.c", true},
+		{"-flto=jobserver -o p a.o", true},
+		{"-flto -fno-lto -c a.c", false},
+		{"-fno-lto -flto=4 -c a.c", true},
+		{"-flto-partition=none -c a.c", false},
+		{"-ffat-lto-objects -c a.c", false},
+		{"-c a.c", false},
+	}
+	for _, tt := range tests {
+		c, err := Parse(strings.Fields(tt.argv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.LTO(); got != tt.want {
+			t.Errorf("LTO(%q): got %v, want %v", tt.argv, got, tt.want)
+		}
+	}
+}
+
+// TestResponseFile: @file is read by gcc, not an input.
+func TestResponseFile(t *testing.T) {
+	c, err := Parse([]string{"@opts", "-c", "a.c", "-o", "a.o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Inputs) != 1 || c.Args[c.Inputs[0]].Text != "a.c" || c.Args[0].Kind != Option {
+		t.Errorf("got inputs %v, args %+v, want only a.c and @opts an option", c.Inputs, c.Args)
+	}
+}

@@ -89,7 +89,8 @@ var infoRE = regexp.MustCompile(`^(--help(=.*)?|-print-.*|--print-.*)$`)
 var depSideRE = regexp.MustCompile(`^(-MD|-MMD|--write-dependencies|--write-user-dependencies)$`)
 
 // debugRE matches gcc's debug-info options (-g, -g3, -ggdb3, -gdwarf-4,
-// -gsplit-dwarf, ...): the ones libcare-cc removes by default.
+// -gsplit-dwarf, ...). libcare-cc keeps them (design §3.8); the
+// comparison filters the debug information instead.
 var debugRE = regexp.MustCompile(`^-g`)
 
 // IsDebugOption reports whether opt is a gcc debug-information option

@@ -55,10 +55,9 @@ type Config struct {
 	CC, CXX string
 	// Debug is KPCC_DEBUG: 1 prints each command, 2 also argv and config.
 	Debug int
-	// RemoveArgs are the exact arguments to drop (KPCC_REMOVE_ARGS);
-	// when RemoveDebug is set instead, every -g* option is dropped.
-	RemoveArgs  []string
-	RemoveDebug bool
+	// RemoveArgs are the exact arguments to drop (KPCC_REMOVE_ARGS,
+	// empty by default: -g stays, design §3.8).
+	RemoveArgs []string
 	// AppendArgs are added to every compiler call that does not pass
 	// through (KPCC_APPEND_ARGS, e.g. -Wl,-q).
 	AppendArgs []string
@@ -79,6 +78,12 @@ type Config struct {
 	// Exec replaces the process with a command (syscall.Exec); tests may
 	// replace it.
 	Exec func(path string, argv, env []string) error
+
+	// layouts holds, per source, the assembly OpLayout saved for the
+	// struct layout check of OpCheck (layoutcheck.go), in tmpDir, which
+	// Run removes.
+	layouts map[string]*layoutJob
+	tmpDir  string
 }
 
 // LoadConfig reads the configuration from env. self is the path of the
@@ -136,8 +141,6 @@ func (c *Config) loadDepth(get func(string) (string, bool)) error {
 func (c *Config) loadLists(get func(string) (string, bool)) {
 	if v, ok := get("KPCC_REMOVE_ARGS"); ok {
 		c.RemoveArgs = splitList(v)
-	} else {
-		c.RemoveDebug = true
 	}
 	v, _ := get("KPCC_APPEND_ARGS")
 	c.AppendArgs = splitList(v)
@@ -153,9 +156,6 @@ func (c *Config) loadLists(get func(string) (string, bool)) {
 
 // removed reports whether the option s is dropped from compiler calls.
 func (c *Config) removed(s string) bool {
-	if c.RemoveDebug {
-		return strings.HasPrefix(s, "-g")
-	}
 	for _, r := range c.RemoveArgs {
 		if s == r {
 			return true

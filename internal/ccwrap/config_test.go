@@ -22,9 +22,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.CC != fallbackCC || c.CXX != fallbackCXX {
 		t.Errorf("compilers: got %q %q, want %q %q", c.CC, c.CXX, fallbackCC, fallbackCXX)
 	}
-	if !c.RemoveDebug || c.Prefix != ".kpatch_" || c.GensrcAsm || c.Debug != 0 {
-		t.Errorf("got RemoveDebug=%v Prefix=%q GensrcAsm=%v Debug=%d, want true .kpatch_ false 0",
-			c.RemoveDebug, c.Prefix, c.GensrcAsm, c.Debug)
+	if c.RemoveArgs != nil || c.Prefix != ".kpatch_" || c.GensrcAsm || c.Debug != 0 {
+		t.Errorf("got RemoveArgs=%q Prefix=%q GensrcAsm=%v Debug=%d, want none (-g kept) .kpatch_ false 0",
+			c.RemoveArgs, c.Prefix, c.GensrcAsm, c.Debug)
 	}
 	if want := splitList(DefaultDbgFilterArgs); !slices.Equal(c.DbgFilterArgs, want) {
 		t.Errorf("DbgFilterArgs: got %q, want %q", c.DbgFilterArgs, want)
@@ -60,7 +60,6 @@ func TestLoadConfigVariables(t *testing.T) {
 		{"CC", c.CC, "/opt/cc"},
 		{"CXX", c.CXX, "/opt/cxx"},
 		{"Debug", c.Debug, 2},
-		{"RemoveDebug", c.RemoveDebug, false},
 		{"RemoveArgs", c.RemoveArgs, []string{"-O2", "-pipe"}},
 		{"AppendArgs", c.AppendArgs, []string{"-Wl,-q"}},
 		{"DbgFilterArgs", c.DbgFilterArgs, []string(nil)},

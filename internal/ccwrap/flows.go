@@ -16,30 +16,45 @@ type builder struct {
 	plan    Plan
 }
 
-// single is the -c / -S flow: source -> <asm> -> object (or copy of the
-// assembly for -S) (facts §5.4).
-func (b *builder) single() (*Plan, error) {
-	idx := b.cmd.Inputs[0]
-	in := b.cmd.Args[idx]
-	out := b.cmd.Output
-	if out == "" {
-		ext := ".o"
-		if b.cmd.Action == ccargs.ActionAsm {
-			ext = ".s"
-		}
-		out = ccargs.OutputName(in.Text, ext)
-	}
-	names, err := b.c.names(out)
-	if err != nil {
-		return nil, err
-	}
-	asm := b.toAsm(idx, names, out, false)
+// singles is the -c / -S flow of the patched stage for every input:
+// source -> <asm> -> object (or copy of the assembly for -S) (facts §5.4);
+// an input libcare-cc does not handle is compiled on its own.
+func (b *builder) singles() (*Plan, error) {
+	ext := ".o"
 	if b.cmd.Action == ccargs.ActionAsm {
-		b.plan.Steps = append(b.plan.Steps, Step{Op: OpCopy, From: asm, To: out})
-	} else {
+		ext = ".s"
+	}
+	for _, idx := range b.cmd.Inputs {
+		in := b.cmd.Args[idx]
+		out := b.outputOf(idx, ext)
+		if !b.c.handles(in.Type, b.cmd.Action) {
+			b.run(b.alone(idx))
+			continue
+		}
+		names, err := b.c.names(out)
+		if err != nil {
+			return nil, err
+		}
+		asm := b.toAsm(idx, names, out, false)
+		if b.cmd.Action == ccargs.ActionAsm {
+			b.plan.Steps = append(b.plan.Steps, Step{Op: OpCopy, From: asm, To: out})
+			continue
+		}
 		b.run(b.assemble(asm, out))
+		b.plan.Steps = append(b.plan.Steps, Step{Op: OpCheck, From: out, Keeps: []Keep{{Asm: asm, Source: in.Text}}})
 	}
 	return &b.plan, nil
+}
+
+// alone is the command line with input idx as its only input.
+func (b *builder) alone(idx int) []string {
+	argv := []string{b.c.compiler(b.cxxName || b.cmd.Args[idx].Type == ccargs.TypeCXX)}
+	for _, i := range b.kept(func(ccargs.Arg) bool { return false }) {
+		if b.cmd.Args[i].Kind != ccargs.Input || i == idx {
+			argv = append(argv, b.cmd.Args[i].Text)
+		}
+	}
+	return append(argv, b.c.AppendArgs...)
 }
 
 // link is the compile-and-link flow: every source is compiled to its own
@@ -63,6 +78,15 @@ func (b *builder) link() (*Plan, error) {
 		return &Plan{Exec: argv}, nil
 	}
 	b.run(argv)
+	if b.c.Stage == StagePatched {
+		var keeps []Keep
+		for _, i := range b.cmd.Inputs {
+			if asm, ok := replaced[i]; ok {
+				keeps = append(keeps, Keep{Asm: asm, Source: b.cmd.Args[i].Text})
+			}
+		}
+		b.plan.Steps = append(b.plan.Steps, Step{Op: OpCheck, From: b.outputs()[0], Keeps: keeps})
+	}
 	return &b.plan, nil
 }
 
@@ -83,7 +107,23 @@ func (b *builder) toAsm(idx int, names asmNames, out string, link bool) string {
 	if b.c.Stage != StagePatched {
 		return asm
 	}
+	if orig := names.stage(StageOriginal); in.Type.IsSource() && exists(orig) {
+		b.plan.Steps = append(b.plan.Steps, Step{Op: OpLayout, From: orig, To: asm, Argv: b.asmPrefix(),
+			Keeps: []Keep{{Source: in.Text}}})
+	}
 	return b.generate(names)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// asmPrefix is the command that assembles a file named after it, with the
+// options of the command line that matter to the assembler.
+func (b *builder) asmPrefix() []string {
+	argv := b.assemble("", "")
+	return argv[:len(argv)-len(b.c.AppendArgs)-3] // drop "" -o ""
 }
 
 // compile returns the command that stops input idx at stop ("-S", "-E")

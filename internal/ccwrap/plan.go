@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/ccargs"
+	"github.com/golibcare/golibcare/internal/gensrc"
 )
 
 // Op is the kind of one step of a plan.
@@ -19,6 +20,16 @@ const (
 	OpRename
 	// OpCopy copies From to To.
 	OpCopy
+	// OpHook runs Argv with the assembler hook keeping Keeps (hook.go);
+	// Outputs are removed when a later part of the step fails.
+	OpHook
+	// OpCheck checks the patch code in the object or program From,
+	// compiled from the sources in Keeps (check.go).
+	OpCheck
+	// OpLayout saves the original assembly From and the patched To for
+	// OpCheck's struct layout check, which assembles them with Argv +
+	// file (layoutcheck.go).
+	OpLayout
 )
 
 // Step is one thing libcare-cc does.
@@ -26,6 +37,8 @@ type Step struct {
 	Op       Op
 	Argv     []string
 	From, To string
+	Keeps    []Keep
+	Outputs  []string
 }
 
 // Plan is what libcare-cc does for one command line: either exec one
@@ -54,13 +67,34 @@ func (c *Config) NewPlan(argv []string) (*Plan, error) {
 	if reason := c.passReason(cmd); reason != "" {
 		return c.passthrough(cxx, args, reason), nil
 	}
+	if err := refuseLTO(cmd); err != nil {
+		return nil, err
+	}
 	b := &builder{c: c, cmd: cmd, cxxName: isCXXName(argv[0])}
-	switch cmd.Action {
-	case ccargs.ActionObject, ccargs.ActionAsm:
-		return b.single()
+	switch {
+	case c.Stage == StageOriginal && (cmd.Action != ccargs.ActionLink || len(cmd.Sources(ccargs.TypeC, ccargs.TypeCXX, ccargs.TypeAsm, ccargs.TypeAsmCpp)) > 0):
+		return b.original()
+	case cmd.Action == ccargs.ActionObject || cmd.Action == ccargs.ActionAsm:
+		return b.singles()
 	default:
 		return b.link()
 	}
+}
+
+// refuseLTO stops a compile with -flto at its first source (facts §5.4:
+// the assembly holds GIMPLE bytecode, no code to compare or patch).
+func refuseLTO(cmd *ccargs.Cmdline) error {
+	if !cmd.LTO() {
+		return nil
+	}
+	var srcs []string
+	for _, i := range cmd.Sources(ccargs.TypeC, ccargs.TypeCXX) {
+		srcs = append(srcs, cmd.Args[i].Text)
+	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s", strings.Join(srcs, ", "), gensrc.ErrLTO)
 }
 
 // passthrough execs the real compiler with the unmodified arguments.
@@ -110,14 +144,15 @@ func (c *Config) passReason(cmd *ccargs.Cmdline) string {
 	if cmd.Action == ccargs.ActionLink {
 		return ""
 	}
-	if len(cmd.Inputs) > 1 {
-		return "several inputs"
+	if len(cmd.Inputs) > 1 && cmd.Output != "" {
+		return "-o with several inputs" // gcc refuses it
 	}
-	in := cmd.Args[cmd.Inputs[0]]
-	if !c.handles(in.Type, cmd.Action) {
-		return fmt.Sprintf("%s input", in.Type)
+	for _, i := range cmd.Inputs {
+		if in := cmd.Args[i]; c.handles(in.Type, cmd.Action) {
+			return ""
+		}
 	}
-	return ""
+	return fmt.Sprintf("%s input", cmd.Args[cmd.Inputs[0]].Type)
 }
 
 // handles reports whether libcare-cc makes assembly out of an input of type

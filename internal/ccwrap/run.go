@@ -46,6 +46,11 @@ func (c *Config) Run(argv []string) int {
 	if p.Exec != nil {
 		return c.exec(p)
 	}
+	defer func() {
+		if c.tmpDir != "" {
+			os.RemoveAll(c.tmpDir)
+		}
+	}()
 	for _, s := range p.Steps {
 		if code := c.step(s); code != 0 {
 			return code
@@ -80,16 +85,90 @@ func (c *Config) step(s Step) int {
 		if err := copyFile(s.From, s.To); err != nil {
 			return fatal(c.Stderr, err)
 		}
+	case OpHook:
+		return c.runHooked(s)
+	case OpLayout:
+		c.saveLayouts(s)
+	case OpCheck:
+		if err := c.checkPatchCode(s.From, s.Keeps); err != nil {
+			os.Remove(s.From)
+			return fatal(c.Stderr, err)
+		}
 	}
 	return 0
+}
+
+// runHooked runs the original stage's command with the assembler hook.
+// When the runs did not go through the hook as planned, or no hook could
+// be made, each assembly is made by a separate compile: slower, but never
+// a wrong original.
+func (c *Config) runHooked(s Step) int {
+	env := c.Env
+	h, err := newHook(s.Keeps)
+	switch {
+	case errors.Is(err, errNoExec):
+		c.debugf("%v: compiling the assembly separately", err)
+	case err != nil:
+		return fatal(c.Stderr, err)
+	default:
+		defer h.remove()
+		env = h.env(c.Env)
+	}
+	c.debugf("run: %s", quote(s.Argv))
+	if code := c.runEnv(s.Argv, env); code != 0 {
+		return code
+	}
+	if h != nil {
+		err = h.collect()
+		if err == nil {
+			return 0
+		}
+		if !errors.Is(err, errNotPlanned) {
+			removeAll(s.Outputs)
+			return fatal(c.Stderr, err)
+		}
+		c.debugf("%v: compiling the assembly separately", err)
+	}
+	for _, k := range s.Keeps {
+		if code := c.fallback(k); code != 0 {
+			removeAll(s.Outputs)
+			return code
+		}
+	}
+	return 0
+}
+
+// fallback writes k.Asm without the hook.
+func (c *Config) fallback(k Keep) int {
+	switch {
+	case k.Asm == "":
+		return 0
+	case k.Fallback == nil:
+		c.debugf("copy %s %s", k.Source, k.Asm)
+		if err := copyFile(k.Source, k.Asm); err != nil {
+			return fatal(c.Stderr, err)
+		}
+		return 0
+	}
+	return c.runCmd(k.Fallback)
+}
+
+func removeAll(files []string) {
+	for _, f := range files {
+		os.Remove(f)
+	}
 }
 
 // runCmd runs argv and returns its exit status; a command killed by a
 // signal gives 128+signal, as in the shell.
 func (c *Config) runCmd(argv []string) int {
 	c.debugf("run: %s", quote(argv))
+	return c.runEnv(argv, c.Env)
+}
+
+func (c *Config) runEnv(argv, env []string) int {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = c.Env
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -63,3 +63,22 @@ func mustRead(t *testing.T, s string) *asm.File {
 	}
 	return f
 }
+
+// TestDbgFilterGcc12: what gcc 12 -O2 -g3 adds beyond upstream's list: the
+// inlined-block labels (.LBI) and headers named by .file inside
+// .debug_macro.
+func TestDbgFilterGcc12(t *testing.T) {
+	in := "\t.text\n.Ltext0:\n\t.globl\tf\n\t.type\tf, @function\nf:\n.LVL0:\n.LBI4:\n\t.loc 1 6 2 view .LVU1\n\tret\n\t.size\tf, .-f\n" +
+		"\t.section\t.debug_macro,\"\",@progbits\n.Ldebug_macro0:\n\t.value\t0x5\n\t.file 4 \"/usr/include/stdc-predef.h\"\n\t.byte\t0x3\n" +
+		"\t.section\t.debug_macro,\"G\",@progbits,wm4.x.1.abc,comdat\n.Ldebug_macro3:\n\t.long\t.LASF1\n\t.section\t.note.GNU-stack,\"\",@progbits\n"
+	want := "\t.globl\tf\n\t.type\tf, @function\nf:\n\tret\n\t.size\tf, .-f\n\t.section\t.note.GNU-stack,\"\",@progbits\n"
+	if got := string(DbgFilter(mustRead(t, in), DbgOptions{})); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if !HasDebugInfo(mustRead(t, in)) {
+		t.Errorf("HasDebugInfo: got false, want true")
+	}
+	if HasDebugInfo(mustRead(t, want)) {
+		t.Errorf("HasDebugInfo of the filtered file: got true, want false")
+	}
+}

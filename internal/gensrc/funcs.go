@@ -189,6 +189,7 @@ func (g *gen) dropUnchanged(fn1 []*blk) {
 			b1.ignore = true
 			continue
 		}
+		g.warnOffsets(b0, b1)
 		if !b1.Adapted && listed(g.opts.MustAdapt, g.f1.f.Base, b1.Human) {
 			notAdapted = true
 			if g.opts.Log != nil {

@@ -61,6 +61,9 @@ type gen struct {
 	out    bytes.Buffer
 	nsyms  int
 	tmp    []byte
+	// externs are the symbols new code reaches that the original file
+	// neither defines nor references (newextern.go).
+	externs map[string]bool
 	// dataAligned is set once .kpatch.data has been emitted with its page
 	// alignment.
 	dataAligned bool
@@ -88,7 +91,7 @@ func Generate(orig, patched *asm.File, opts Options) ([]byte, error) {
 	}
 	g := &gen{opts: opts, f0: newFileState(orig, 0), f1: newFileState(patched, 1)}
 	g.out.Grow(orig.Size() + orig.Size()/4 + 4096)
-	steps := []func(){g.analyzeVars, g.analyzeFuncs, g.analyzeOthers, g.write}
+	steps := []func(){g.checkLTO, g.analyzeVars, g.analyzeFuncs, g.analyzeOthers, g.markExterns, g.write}
 	for _, step := range steps {
 		if step(); g.err != nil {
 			return nil, g.err

@@ -66,8 +66,17 @@ var goldenCases = []goldenCase{
 	{name: "cxx_comdat", cflags: []string{"-O2", "-std=c++17"}, opts: fg, wantIn: []string{"\t.section\t.text._Z5twicei,\"axG\",@progbits,_Z5twicei,comdat\n_Z5twicei.Lfe:"}},
 	{name: "redzone", cflags: []string{"-O0"}, opts: fgGOT, wantIn: []string{"\tleaq\t-128(%rsp), %rsp\n\tpushq\t%rbx\n\tmovq\tg@GOTPCREL(%rip), %rbx\n\tmovl\t%eax, (%rbx)\n\tpopq\t%rbx\n\tleaq\t128(%rsp), %rsp\n"}},
 	{name: "fpic_newvar", cflags: []string{"-O1", "-fPIC"}, opts: fg, wantIn: []string{"\tmovq\tadded.kpatch@GOTPCREL(%rip), %rdx\n"}},
-	{name: "refuse_var_changed", cflags: []string{"-O0"}, wantErr: "Variables limit (line "},
-	{name: "refuse_var_removed", cflags: []string{"-O0"}, wantErr: "Variable spare was removed or changed? Patch requires adoptation"},
+	{name: "new_extern", cflags: []string{"-O2"}, opts: fg, wantIn: []string{"stderr@GOTPCREL(%rip)", "optind@GOTPCREL(%rip)",
+		"environ@GOTPCREL(%rip)", "opterr@GOTPCREL(%rip)", "\taddl\t$1, hits(%rip)\n"}},
+	{name: "refuse_var_changed", cflags: []string{"-O0"}, wantErr: "Variables limit (line 2) and limit (line 2) don't match: " +
+		"orig.c: the initial value of limit changed; a patch cannot change data the running process already has"},
+	{name: "refuse_var_removed", cflags: []string{"-O0"}, wantErr: "Variable spare was removed or changed? Patch requires adoptation: " +
+		"orig.c: spare is gone from the patched code; a patch cannot remove a variable"},
+	{name: "refuse_var_size", cflags: []string{"-O2"}, wantErr: "Variables origin (line ",
+		wantIn: []string{"don't match: orig.c: the size of origin changed from 8 to 12 bytes: its type or struct layout changed, " +
+			"and a layout change is not patchable"}},
+	{name: "refuse_static_changed", cflags: []string{"-O2"}, wantErr: "Variable seq.0 was removed or changed? Patch requires adoptation: " +
+		"orig.c: the initial value of seq (seq.0) changed"},
 }
 
 func (c goldenCase) dir() string { return filepath.Join("testdata", c.name) }
@@ -137,6 +146,11 @@ func TestGolden(t *testing.T) {
 			if c.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), c.wantErr) {
 					t.Fatalf("got error %v, want %q", err, c.wantErr)
+				}
+				for _, w := range c.wantIn {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("got error %v, want %q in it", err, w)
+					}
 				}
 				return
 			}

@@ -65,8 +65,11 @@ func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 		if !ok {
 			return nil, false
 		}
-		sym := string(src[:len(src)-len(ripSuffix)])
-		return []byte("\tmovq\t" + sym + gotpcrelSuffix + ", " + aux + "\n\tmov" + flavor + "\t(" + aux + "), " + string(dst)), true
+		sym, off, ok := splitOffset(string(src[:len(src)-len(ripSuffix)]))
+		if !ok {
+			return nil, false
+		}
+		return []byte("\tmovq\t" + sym + gotpcrelSuffix + ", " + aux + "\n\tmov" + flavor + "\t" + off + "(" + aux + "), " + string(dst)), true
 	case isGlobalRIPRef(dst):
 		if hasSuffixFold(dst, gotpcrelSuffix) || hasSuffixFold(dst, gottpoffSuffix) {
 			return nil, false
@@ -79,14 +82,55 @@ func rewriteGOTPCREL(s []byte) ([]byte, bool) {
 		if len(src) > 2 && src[0] == '%' && src[len(src)-2] == 'a' {
 			aux = "%rbx"
 		}
-		sym := string(dst[:len(dst)-len(ripSuffix)])
+		sym, off, ok := splitOffset(string(dst[:len(dst)-len(ripSuffix)]))
+		if !ok {
+			return nil, false
+		}
 		// Unlike upstream, step over the red zone first: a leaf function
 		// (any function at -O0) keeps its locals below %rsp, where a bare
 		// push would overwrite them. lea leaves the flags alone.
 		return []byte("\tleaq\t-128(%rsp), %rsp\n\tpushq\t" + aux + "\n\tmovq\t" + sym + gotpcrelSuffix + ", " + aux +
-			"\n\tmov" + flavor + "\t" + string(src) + ", (" + aux + ")\n\tpopq\t" + aux + "\n\tleaq\t128(%rsp), %rsp"), true
+			"\n\tmov" + flavor + "\t" + string(src) + ", " + off + "(" + aux + ")\n\tpopq\t" + aux + "\n\tleaq\t128(%rsp), %rsp"), true
 	}
 	return nil, false
+}
+
+// splitOffset splits a displacement expression into its one symbol and
+// the constant terms around it ("sym+8", "48+sym", "sym-8" → sym and "8",
+// "48", "-8"); ok is false for anything else (two symbols, no symbol). The
+// GOT holds sym's address: upstream wrote 48+sym@GOTPCREL, which reads 48
+// bytes past the GOT entry.
+func splitOffset(expr string) (sym, off string, ok bool) {
+	var consts strings.Builder
+	for len(expr) > 0 {
+		sign := ""
+		if expr[0] == '+' || expr[0] == '-' {
+			sign, expr = expr[:1], expr[1:]
+		}
+		i := strings.IndexAny(expr, "+-")
+		if i < 0 {
+			i = len(expr)
+		}
+		term := expr[:i]
+		expr = expr[i:]
+		switch {
+		case term == "":
+			return "", "", false
+		case isDigit(term[0]):
+			if sign == "" && consts.Len() > 0 {
+				sign = "+"
+			}
+			consts.WriteString(sign + term)
+		case sym != "" || sign == "-":
+			return "", "", false
+		default:
+			sym = term
+		}
+	}
+	if sym == "" {
+		return "", "", false
+	}
+	return sym, strings.TrimPrefix(consts.String(), "+"), true
 }
 
 // fullReg returns the 64-bit register containing reg (%eax → %rax,

@@ -16,6 +16,9 @@ func (g *gen) writeNewFunction(b *blk) {
 	if g.opts.ForceGOTPCREL {
 		flags |= flagGOTPCREL
 	}
+	if len(g.externs) > 0 {
+		flags |= flagNewExtern
+	}
 	g.genBlock(b, flags)
 	g.out.WriteString("\n")
 	g.nsyms++

@@ -1,7 +1,6 @@
 package gensrc
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/golibcare/golibcare/internal/asm"
@@ -130,7 +129,7 @@ func (g *gen) analyzeVars() {
 			return
 		}
 		if b0.Type == asm.BlockVar && b0.pair == nil && !mayVanish(b0.Name) {
-			g.fail(fmt.Errorf("Variable %s was removed or changed? Patch requires adoptation", b0.Name))
+			g.fail(g.removedVar(b0))
 		}
 	}
 	for _, b0 := range g.f0.blocks {
@@ -142,8 +141,7 @@ func (g *gen) analyzeVars() {
 			continue
 		}
 		if g.blocksDiffer(b0, b1, cmpSect|cmpRename) {
-			g.fail(fmt.Errorf("Variables %s (line %d) and %s (line %d) don't match",
-				b0.Name, g.f0.f.LineOf(b0.Start), b1.Name, g.f1.f.LineOf(b1.Start)))
+			g.fail(g.mismatchedVars(b0, b1))
 		}
 	}
 	for _, b1 := range g.f1.blocks {

@@ -47,6 +47,11 @@ type Options struct {
 	ForceGOTPCREL bool // --force-gotpcrel
 	ForceGlobal   bool // --force-global
 
+	// WarnOffsets warns on Log about changed functions that differ only in
+	// memory displacements: the trace of a struct layout change when there
+	// is no debug information to check it with.
+	WarnOffsets bool
+
 	// Filter holds the contents of /etc/libcare.conf (nil when absent or in
 	// test mode). When its first byte is not '\n' or ' ', only functions
 	// whose human name starts some line of it are patched.

@@ -2,6 +2,7 @@ package gensrc
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,7 +72,7 @@ func TestArch32(t *testing.T) {
 }
 
 func FuzzGenerate(f *testing.F) {
-	for _, c := range []string{"guide", "new_var"} {
+	for _, c := range []string{"guide", "new_var", "new_extern"} {
 		f.Add(readFile(f, filepath.Join("testdata", c, "orig.s")), readFile(f, filepath.Join("testdata", c, "patched.s")))
 	}
 	f.Fuzz(func(t *testing.T, a, b []byte) {
@@ -80,9 +81,11 @@ func FuzzGenerate(f *testing.F) {
 		if err0 != nil || err1 != nil {
 			return
 		}
-		out, err := Generate(f0, f1, Options{ForceGlobal: true, ForceGOTPCREL: true})
-		if (err != nil) == (out != nil) {
-			t.Fatalf("got output %v and error %v, want exactly one", out != nil, err)
+		for _, o := range []Options{{ForceGlobal: true, ForceGOTPCREL: true}, {WarnOffsets: true, Log: io.Discard}} {
+			out, err := Generate(f0, f1, o)
+			if (err != nil) == (out != nil) {
+				t.Fatalf("got output %v and error %v, want exactly one", out != nil, err)
+			}
 		}
 	})
 }

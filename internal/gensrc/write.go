@@ -11,6 +11,8 @@ const (
 	flagPush     = 0x01
 	flagRename   = 0x10
 	flagGOTPCREL = 0x20
+	// flagNewExtern routes references to g.externs through the GOT.
+	flagNewExtern = 0x40
 
 	kpatchText = `.kpatch.text,"ax",@progbits`
 	kpatchData = `.kpatch.data,"aw",@progbits`
@@ -26,15 +28,21 @@ func (g *gen) printf(format string, args ...any) {
 func (g *gen) writeLine(b *blk, l int, flags int) {
 	f := b.fs.f
 	s := f.Stmt(l)
-	if flags&(flagRename|flagGOTPCREL) != 0 {
+	if flags&(flagRename|flagGOTPCREL|flagNewExtern) != 0 {
 		g.tmp = g.tmp[:0]
 		if flags&flagRename != 0 {
 			g.tmp = appendRenamed(g.tmp, b.fs.ren, s)
 		} else {
 			g.tmp = append(g.tmp, s...)
 		}
+		done := false
 		if flags&flagGOTPCREL != 0 {
 			if r, ok := rewriteGOTPCREL(g.tmp); ok {
+				g.tmp, done = append(g.tmp[:0], r...), true
+			}
+		}
+		if !done && flags&flagNewExtern != 0 {
+			if r, ok := rewriteNewExtern(g.tmp, g.externs); ok {
 				g.tmp = append(g.tmp[:0], r...)
 			}
 		}

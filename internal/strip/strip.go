@@ -6,6 +6,7 @@
 package strip
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -89,7 +90,7 @@ func Strip(in []byte, log Log) ([]byte, error) {
 		log.infof("processing '%s'...", s.Name)
 		if needSection(s.Name) {
 			log.infof("need it\n")
-			if err := keepSection(&s, log); err != nil {
+			if err := keepSection(&s, log, strtabOf(src)); err != nil {
 				return nil, err
 			}
 			off += s.Header.Size
@@ -115,7 +116,17 @@ func stripHeader(in elf.Header64) elf.Header64 {
 	return h
 }
 
-func keepSection(s *elfwrite.Section, log Log) error {
+// strtabOf returns the .kpatch.strtab section of f, or nil.
+func strtabOf(f *elfwrite.File) *elfwrite.Section {
+	for i := range f.Sections {
+		if f.Sections[i].Name == ".kpatch.strtab" {
+			return &f.Sections[i]
+		}
+	}
+	return nil
+}
+
+func keepSection(s *elfwrite.Section, log Log, strtab *elfwrite.Section) error {
 	if !s.HasData() {
 		return nil
 	}
@@ -123,7 +134,7 @@ func keepSection(s *elfwrite.Section, log Log) error {
 	if s.Name != ".kpatch.info" {
 		return nil
 	}
-	if err := checkInfoLen(s.Data, log); err != nil {
+	if err := checkInfoLen(s.Data, log, strtab); err != nil {
 		return err
 	}
 	s.Data = append(s.Data, make([]byte, infoTerminatorSize)...)
@@ -142,7 +153,7 @@ func dropSection(s *elfwrite.Section) {
 
 // checkInfoLen rejects hooked functions shorter than the jump written over
 // them; new functions (daddr == 0 && dlen == 0) are not hooked.
-func checkInfoLen(b []byte, log Log) error {
+func checkInfoLen(b []byte, log Log, strtab *elfwrite.Section) error {
 	bad := false
 	for off := 0; off+infoSize <= len(b); off += infoSize {
 		daddr := binary.LittleEndian.Uint64(b[off:])
@@ -151,7 +162,13 @@ func checkInfoLen(b []byte, log Log) error {
 			continue
 		}
 		if dlen < minPatchableLen {
-			log.warnf("too small function to patch at 0x%x\n", daddr)
+			// Upstream names the address; the name follows when the
+			// record's symstr points into .kpatch.strtab.
+			name := ""
+			if n := infoName(b[off+24:off+32], strtab); n != "" {
+				name = " (" + n + ", " + fmt.Sprint(dlen) + " bytes)"
+			}
+			log.warnf("too small function to patch at 0x%x%s\n", daddr, name)
 			bad = true
 		}
 	}
@@ -159,6 +176,22 @@ func checkInfoLen(b []byte, log Log) error {
 		return ErrTooSmall
 	}
 	return nil
+}
+
+// infoName reads the function name a record's symstr address points at.
+func infoName(symstr []byte, strtab *elfwrite.Section) string {
+	if strtab == nil || strtab.Data == nil {
+		return ""
+	}
+	a := binary.LittleEndian.Uint64(symstr)
+	if a < strtab.Header.Addr || a-strtab.Header.Addr >= uint64(len(strtab.Data)) {
+		return ""
+	}
+	str := strtab.Data[a-strtab.Header.Addr:]
+	if i := bytes.IndexByte(str, 0); i >= 0 {
+		return strings.TrimSuffix(string(str[:i]), ".kpatch")
+	}
+	return ""
 }
 
 func alignUp(v, a uint64) uint64 {

@@ -95,6 +95,7 @@ func buildTool(t testing.TB, name, file string, flags ...string) string {
 	args := append(append([]string{"build"}, flags...), "-o", out, "./cmd/"+name)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
 	}

@@ -216,17 +216,38 @@ func (o *Options) dbgOptions() gensrc.DbgOptions {
 	return gensrc.DbgOptions{SkipEHFrame: o.DbgEHFrame, SkipExceptTable: o.DbgExceptTable, SkipCFI: o.DbgCFI, EmitNewlines: o.DbgNewlines}
 }
 
+// generate compares the two inputs. Input with debug information (gcc -g,
+// which libcare-cc keeps so the original build is the user's) is compared
+// after the debug filter, whatever KPCC_DBGFILTER_ARGS said: line moves
+// must not count as changes (design §3.8).
 func generate(o *Options, ins []*input) ([]byte, error) {
 	files := make([]*asm.File, 2)
+	debug := false
 	for i, in := range ins {
-		f, err := asm.Parse(in.name, in.data)
+		f, err := asm.ReadStatements(in.name, in.data)
 		if err != nil {
+			return nil, &FatalError{Msg: err.Error()}
+		}
+		files[i] = f
+		debug = debug || gensrc.HasDebugInfo(f)
+	}
+	for i, in := range ins {
+		f := files[i]
+		if debug {
+			var err error
+			if f, err = asm.ReadStatements(in.name, gensrc.DbgFilter(f, gensrc.DbgOptions{})); err != nil {
+				return nil, &FatalError{Msg: err.Error()}
+			}
+		}
+		if err := f.Cut(); err != nil {
 			return nil, &FatalError{Msg: err.Error()}
 		}
 		f.Dir, f.Base = in.dir, in.base
 		files[i] = f
 	}
-	out, err := gensrc.Generate(files[0], files[1], o.genOptions())
+	opts := o.genOptions()
+	opts.WarnOffsets = !debug
+	out, err := gensrc.Generate(files[0], files[1], opts)
 	if err != nil {
 		return nil, &FatalError{Msg: err.Error()}
 	}

@@ -1,0 +1,5 @@
+int next(void)
+{
+	static int seq = 100;
+	return seq++;
+}

@@ -1,0 +1,3 @@
+struct pair { int a, b; };
+struct pair origin = { 1, 2 };
+int get(void) { return origin.b; }

@@ -1,0 +1,11 @@
+int calls;
+
+void __attribute__((noinline)) hook(void)
+{
+}
+
+int main(void)
+{
+	hook();
+	return calls;
+}
