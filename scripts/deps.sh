@@ -7,6 +7,10 @@ command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v strip >/dev/null || need+=(binutils)
 command -v readelf >/dev/null || need+=(binutils)
+# libcare-patch-make's tests build CMake, meson/ninja and autotools-style projects.
+command -v cmake >/dev/null || need+=(cmake)
+command -v meson >/dev/null || need+=(meson)
+command -v ninja >/dev/null || need+=(ninja-build)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2

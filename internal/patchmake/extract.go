@@ -19,6 +19,8 @@ type Output struct {
 	Original string // the original binary under the original dir
 	Kpatch   string // <patchroot>/<BuildID>.kpatch
 	BuildID  string
+	made     string // the patch as kpatch_make wrote it, beside the patched binary
+	sameAs   string // another Original whose patch is this one, byte for byte
 }
 
 // ErrNoPatch is wrapped by the error Run returns when no .kpatch could be
@@ -33,7 +35,9 @@ type extractor struct {
 }
 
 // makePatches walks the original dir and makes a patch for every executable
-// whose patched twin carries .kpatch sections.
+// whose patched twin carries .kpatch sections. Every patch is made before
+// any is written, so two binaries that would write one patch file stop
+// the run with both named and nothing half written.
 func (r *run) makePatches(ctx context.Context) ([]Output, error) {
 	r.banner("MAKING PATCHES")
 	if _, err := os.Stat(r.origDir); err != nil {
@@ -56,12 +60,15 @@ func (r *run) makePatches(ctx context.Context) ([]Output, error) {
 		return err
 	})
 	if err != nil {
-		return outs, err
+		return nil, err
 	}
 	if len(outs) == 0 {
 		return nil, x.whyNone()
 	}
-	return outs, nil
+	if outs, err = dedupTargets(outs); err != nil {
+		return nil, err
+	}
+	return outs, r.writePatches(outs)
 }
 
 func (x *extractor) whyNone() error {
@@ -110,8 +117,7 @@ func (x *extractor) one(ctx context.Context, orig string) (Output, bool, error) 
 		}
 		return Output{}, false, err
 	}
-	fmt.Fprintf(r.o.Stdout, "patch for %s is in %s\n", orig, kp)
-	return Output{Original: orig, Kpatch: kp, BuildID: buildID}, true, nil
+	return Output{Original: orig, Kpatch: filepath.Join(r.patchRoot, buildID+".kpatch"), BuildID: buildID, made: kp}, true, nil
 }
 
 // skipError is a per-binary failure the upstream script steps over
@@ -121,7 +127,7 @@ type skipError struct{ err error }
 func (e *skipError) Error() string { return e.err.Error() }
 
 // build runs the strip / rel-fixup / strip --strip-unneeded / undo-link /
-// kpatch_make chain and copies the result into the patch root.
+// kpatch_make chain; the result stays next to the patched binary.
 func (x *extractor) build(ctx context.Context, orig, patched, buildID string) (string, error) {
 	r := x.r
 	if err := addUserWrite(patched); err != nil {
@@ -151,11 +157,7 @@ func (x *extractor) build(ctx context.Context, orig, patched, buildID string) (s
 			return "", err
 		}
 	}
-	dst := filepath.Join(r.patchRoot, buildID+".kpatch")
-	if err := copyFile(kp, dst); err != nil {
-		return "", err
-	}
-	return dst, nil
+	return kp, nil
 }
 
 // tool1 runs one tool; its chatter is shown with -v or when it fails.
