@@ -46,11 +46,14 @@ func (c *Config) Run(argv []string) int {
 	if p.Exec != nil {
 		return c.exec(p)
 	}
+	done := c.startSpeculations(p)
 	for _, s := range p.Steps {
 		if code := c.step(s); code != 0 {
+			done(false)
 			return code
 		}
 	}
+	done(true)
 	return 0
 }
 
