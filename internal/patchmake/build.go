@@ -74,7 +74,7 @@ func (r *run) setup() error {
 	}
 	r.runner = &buildsys.Runner{
 		Env:      buildEnv(r.o.Env, binDir, r.o.ToolDir, cc, cxx),
-		StageEnv: func(stage string) []string { return stageEnv(stage, r.o.Verbose, r.mapArgs) },
+		StageEnv: r.stageEnv,
 		Jobs:     r.o.Jobs, Verbose: r.o.Verbose, Stdout: r.o.Stdout, Stderr: r.o.Stderr,
 	}
 	return r.chooseSystem(cc, cxx)
@@ -136,9 +136,14 @@ func (r *run) buildOriginal(ctx context.Context, patches []namedPatch, key build
 	if err := r.freshTree(); err != nil {
 		return err
 	}
-	if _, err := r.dryRun(patches, r.work.Src); err != nil {
+	touched, err := r.dryRun(patches, r.work.Src)
+	if err != nil {
 		return err
 	}
+	if err := r.speculation(touched); err != nil {
+		return err
+	}
+	defer r.endSpeculation()
 	if err := os.RemoveAll(r.checkDir); err != nil {
 		return err
 	}
@@ -148,6 +153,7 @@ func (r *run) buildOriginal(ctx context.Context, patches []namedPatch, key build
 	if err := r.stage(ctx, StageOriginal, "BUILDING ORIGINAL CODE", "INSTALLING ORIGINAL OBJECTS INTO ", r.origDir); err != nil {
 		return err
 	}
+	r.endSpeculation()
 	ids, err := buildIDs(r.origDir)
 	if err != nil {
 		return err

@@ -174,12 +174,17 @@ func TestReuse(t *testing.T) {
 	run := func(args ...string) result {
 		return runPMEnv(t, dir, env, append([]string{"-o", out}, args...)...)
 	}
-	onlyTwo(t, run("fix1.patch"))
+	r := run("-v", "fix1.patch")
+	onlyTwo(t, r)
 	if got := compiles(t, log); len(got) != 5 {
-		t.Errorf("first run: got %d compiles, want 5 (4 units, then msg.c patched):\n%s", len(got), strings.Join(got, "\n"))
+		t.Errorf("first run: got %d compiles, want 5 (4 units, msg.c patched):\n%s", len(got), strings.Join(got, "\n"))
+	}
+	// msg.c's patched compile ran beside its original one, not after.
+	if !strings.Contains(r.out, "reusing .kpatch_msg.o.patched.s.spec (speculative compile)") {
+		t.Errorf("the patched stage did not reuse the speculative compile of msg.c:\n%s", r.out)
 	}
 
-	r := run("state.patch")
+	r = run("state.patch")
 	kp := onlyPatch(t, r, out, "lpmake/bin/hello")
 	if got := compiles(t, log); len(got) != 1 || !strings.Contains(got[0], "state.c") {
 		t.Errorf("second run: got compiles %q, want only state.c's", got)

@@ -77,6 +77,7 @@ type run struct {
 	sysName                        string
 	mapArgs                        []string // -ffile-prefix-map from the copy to the user's tree
 	checkDir                       string   // the dry run's tree
+	specDir                        string   // the speculation mirror during the original stage
 }
 
 // Run builds the original and patched code, and makes a patch for every
