@@ -16,6 +16,11 @@ import (
 // install (or the cached one), a dry run of the patches, their
 // application to the copy, the patched build and install.
 func (r *run) build(ctx context.Context, patches []namedPatch) error {
+	for _, d := range []string{r.origDir, r.patchedDir} {
+		if err := r.mayEmpty(d); err != nil { // before building, not after
+			return err
+		}
+	}
 	if err := r.setup(); err != nil {
 		return err
 	}

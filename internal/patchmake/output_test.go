@@ -225,3 +225,23 @@ func TestHunkRefusedFirst(t *testing.T) {
 		return nil
 	})
 }
+
+// TestRefusedDirs: the run will not empty a foreign directory named by
+// LPMAKE_ORIGINAL_DIR, and -s must stay inside the tree it copies.
+func TestRefusedDirs(t *testing.T) {
+	patchMake(t)
+	dir := fixture(t, "rerun")
+	foreign := t.TempDir()
+	testutil.WriteFile(t, foreign, "keep.txt", "user data\n")
+	r := runPMEnv(t, dir, []string{"LPMAKE_ORIGINAL_DIR=" + foreign}, "-o", t.TempDir(), "fix1.patch")
+	if r.code == 0 || !strings.Contains(r.out, "will not empty "+foreign) {
+		t.Errorf("got exit %d, want a refusal to empty %s:\n%s", r.code, foreign, r.out)
+	}
+	if got := mustRead(t, filepath.Join(foreign, "keep.txt")); got != "user data\n" {
+		t.Errorf("keep.txt: got %q", got)
+	}
+	r = runPM(t, dir, "-s", "..", "fix1.patch")
+	if r.code == 0 || !strings.Contains(r.out, "is outside the tree") {
+		t.Errorf("-s ..: got exit %d, want a refusal:\n%s", r.code, r.out)
+	}
+}
