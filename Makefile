@@ -19,7 +19,7 @@ all:
 	$(CC) -shared -fPIC -O2 -Wall -o $(BIN)/execve.so preload/execve.c -ldl
 
 # The whole suite, as CI runs it (.ci/run). Installs missing Debian packages
-# the tests need (gcc, g++, make, binutils) when run as root.
+# the tests need (gcc, g++, make, binutils, cmake, meson, ninja) when run as root.
 test: deps
 	$(GO) test -count=1 -timeout 60m ./...
 

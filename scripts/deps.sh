@@ -11,6 +11,10 @@ command -v patch >/dev/null || need+=(patch) # diff forms are checked against GN
 # internal/seccomp checks its interpreter on filters libseccomp compiles.
 [ -e /usr/include/seccomp.h ] || need+=(libseccomp-dev)
 command -v dpkg-buildflags >/dev/null || need+=(dpkg-dev) # the Debian-flags build tests
+# libcare-patch-make's tests build CMake, meson/ninja and autotools-style projects.
+command -v cmake >/dev/null || need+=(cmake)
+command -v meson >/dev/null || need+=(meson)
+command -v ninja >/dev/null || need+=(ninja-build)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing ${need[*]}: install them (apt-get install -y ${need[*]})" >&2

@@ -70,6 +70,10 @@ type Config struct {
 	Prefix string
 	// AsmDir, if set, holds the assembly files (KPATCH_ASM_DIR).
 	AsmDir string
+	// SpecDir and SpecAppend are KPCC_SPECULATE and
+	// KPCC_SPECULATE_APPEND_ARGS (speculate.go).
+	SpecDir    string
+	SpecAppend []string
 	// Env is the environment of the commands libcare-cc runs.
 	Env []string
 	// Stdin, Stdout and Stderr are those of the commands it runs.
@@ -107,6 +111,7 @@ func LoadConfig(env []string, self string) (*Config, error) {
 		c.KpatchPath = v
 	}
 	c.loadLists(get)
+	c.loadSpeculation(get)
 	if v, ok := get("KPCC_DEBUG"); ok {
 		c.Debug, _ = strconv.Atoi(strings.TrimSpace(v))
 	}

@@ -102,7 +102,13 @@ func (b *builder) toAsm(idx int, names asmNames, out string, link bool) string {
 	case ccargs.TypeAsmCpp:
 		b.run(b.compile(idx, "-E", asm, out, link))
 	default:
-		b.run(b.compile(idx, "-S", asm, out, link))
+		argv := b.compile(idx, "-S", asm, out, link)
+		if b.c.Stage == StagePatched && b.c.reuse(argv, asm) {
+			b.plan.Steps = append(b.plan.Steps, Step{Op: OpRename, From: asm + specExt, To: asm})
+		} else {
+			b.run(argv)
+		}
+		b.speculate(idx, names, out, link)
 	}
 	if b.c.Stage != StagePatched {
 		return asm

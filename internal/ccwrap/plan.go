@@ -52,6 +52,8 @@ type Plan struct {
 	Reason      string
 	// Steps are run in order when Exec is nil.
 	Steps []Step
+	// Speculate are compiles run beside Steps (speculate.go).
+	Speculate []Speculation
 }
 
 // NewPlan decides what to do for argv (argv[0] the name libcare-cc was

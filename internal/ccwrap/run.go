@@ -51,11 +51,14 @@ func (c *Config) Run(argv []string) int {
 			os.RemoveAll(c.tmpDir)
 		}
 	}()
+	done := c.startSpeculations(p)
 	for _, s := range p.Steps {
 		if code := c.step(s); code != 0 {
+			done(false)
 			return code
 		}
 	}
+	done(true)
 	return 0
 }
 

@@ -5,13 +5,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/golibcare/golibcare/internal/elfutil"
+	"github.com/golibcare/golibcare/internal/kpatch"
+	kstrip "github.com/golibcare/golibcare/internal/strip"
 )
 
 // Output is one produced patch.
@@ -19,6 +25,8 @@ type Output struct {
 	Original string // the original binary under the original dir
 	Kpatch   string // <patchroot>/<BuildID>.kpatch
 	BuildID  string
+	made     string // the patch as kpatch_make wrote it, beside the patched binary
+	sameAs   string // another Original whose patch is this one, byte for byte
 }
 
 // ErrNoPatch is wrapped by the error Run returns when no .kpatch could be
@@ -28,38 +36,73 @@ var ErrNoPatch = errors.New("no patch produced")
 // extractor turns changed binaries into .kpatch files (facts §6 step 4).
 type extractor struct {
 	r                      *run
+	mu                     sync.Mutex // guards the counts: binaries are done in parallel
 	considered, withKpatch int
 	failures               []string
 }
 
 // makePatches walks the original dir and makes a patch for every executable
-// whose patched twin carries .kpatch sections.
+// whose patched twin carries .kpatch sections. Every patch is made before
+// any is written, so two binaries that would write one patch file stop
+// the run with both named and nothing half written.
 func (r *run) makePatches(ctx context.Context) ([]Output, error) {
 	r.banner("MAKING PATCHES")
 	if _, err := os.Stat(r.origDir); err != nil {
 		return nil, fmt.Errorf("%w: nothing was built: %v (run without -u first)", ErrNoPatch, err)
 	}
-	x := &extractor{r: r}
-	var outs []Output
+	var bins []string
 	err := filepath.WalkDir(r.origDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		fi, err := d.Info()
-		if err != nil || fi.Mode()&0o111 == 0 {
-			return err
-		}
-		out, ok, err := x.one(ctx, path)
-		if ok {
-			outs = append(outs, out)
+		if err == nil && fi.Mode()&0o111 != 0 {
+			bins = append(bins, path)
 		}
 		return err
 	})
 	if err != nil {
-		return outs, err
+		return nil, err
+	}
+	x := &extractor{r: r}
+	outs, err := x.all(ctx, bins)
+	if err != nil {
+		return nil, err
 	}
 	if len(outs) == 0 {
 		return nil, x.whyNone()
+	}
+	if outs, err = dedupTargets(outs); err != nil {
+		return nil, err
+	}
+	return outs, r.writePatches(outs)
+}
+
+// all makes the patches of bins, a few at a time (each pass is one
+// goroutine's work; a project may install many binaries), in bins' order.
+func (x *extractor) all(ctx context.Context, bins []string) ([]Output, error) {
+	res := make([]Output, len(bins))
+	ok := make([]bool, len(bins))
+	errs := make([]error, len(bins))
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, b := range bins {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res[i], ok[i], errs[i] = x.one(ctx, b)
+		}()
+	}
+	wg.Wait()
+	var outs []Output
+	for i := range bins {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if ok[i] {
+			outs = append(outs, res[i])
+		}
 	}
 	return outs, nil
 }
@@ -85,17 +128,17 @@ func (x *extractor) one(ctx context.Context, orig string) (Output, bool, error) 
 	if err != nil {
 		return Output{}, false, err
 	}
-	x.considered++
+	x.count(&x.considered)
 	patched := filepath.Join(r.patchedDir, rel)
 	if !hasKpatchSection(patched) {
 		r.verbosef("%s: unchanged\n", rel)
 		return Output{}, false, nil
 	}
-	x.withKpatch++
+	x.count(&x.withKpatch)
 	buildID := r.o.BuildID
 	if buildID == "" {
 		if buildID, err = elfutil.BuildID(orig); err != nil {
-			x.failures = append(x.failures, fmt.Sprintf("%s: %v", rel, err))
+			x.fail(fmt.Sprintf("%s: %v", rel, err))
 			fmt.Fprintf(r.o.Stderr, "skipping %s: %v\n", orig, err)
 			return Output{}, false, nil
 		}
@@ -104,14 +147,25 @@ func (x *extractor) one(ctx context.Context, orig string) (Output, bool, error) 
 	if err != nil {
 		var skip *skipError
 		if errors.As(err, &skip) {
-			x.failures = append(x.failures, fmt.Sprintf("%s: %v", rel, skip.err))
+			x.fail(fmt.Sprintf("%s: %v", rel, skip.err))
 			fmt.Fprintf(r.o.Stderr, "skipping %s: %v\n", orig, skip.err)
 			return Output{}, false, nil
 		}
 		return Output{}, false, err
 	}
-	fmt.Fprintf(r.o.Stdout, "patch for %s is in %s\n", orig, kp)
-	return Output{Original: orig, Kpatch: kp, BuildID: buildID}, true, nil
+	return Output{Original: orig, Kpatch: filepath.Join(r.patchRoot, buildID+".kpatch"), BuildID: buildID, made: kp}, true, nil
+}
+
+func (x *extractor) count(n *int) {
+	x.mu.Lock()
+	*n++
+	x.mu.Unlock()
+}
+
+func (x *extractor) fail(msg string) {
+	x.mu.Lock()
+	x.failures = append(x.failures, msg)
+	x.mu.Unlock()
 }
 
 // skipError is a per-binary failure the upstream script steps over
@@ -121,41 +175,63 @@ type skipError struct{ err error }
 func (e *skipError) Error() string { return e.err.Error() }
 
 // build runs the strip / rel-fixup / strip --strip-unneeded / undo-link /
-// kpatch_make chain and copies the result into the patch root.
+// kpatch_make chain (facts §6 step 4); the result stays next to the
+// patched binary. The kpatch_strip and kpatch_make passes run in this
+// process (the same code as the tools, without a process each); binutils
+// strip runs as a command, as upstream.
 func (x *extractor) build(ctx context.Context, orig, patched, buildID string) (string, error) {
 	r := x.r
-	if err := addUserWrite(patched); err != nil {
-		return "", err
-	}
 	stripped, kp := patched+".stripped", patched+".kpatch"
 	strip, err := exec.LookPath("strip")
 	if err != nil {
 		return "", fmt.Errorf("binutils strip: %w", err)
 	}
-	steps := []struct {
-		name string
-		args []string
-		skip bool // failure skips this binary instead of failing the run
-	}{
-		{r.tool("kpatch_strip"), []string{"--strip", patched, stripped}, false},
-		{r.tool("kpatch_strip"), []string{"--rel-fixup", orig, stripped}, true},
-		{strip, []string{"--strip-unneeded", stripped}, false},
-		{r.tool("kpatch_strip"), []string{"--undo-link", orig, stripped}, false},
-		{r.tool("kpatch_make"), []string{"-b", buildID, "-i", r.o.ID, "-o", kp, stripped}, false},
-	}
-	for _, s := range steps {
-		if err := r.tool1(ctx, s.name, s.args...); err != nil {
-			if s.skip {
-				return "", &skipError{err}
-			}
-			return "", err
-		}
-	}
-	dst := filepath.Join(r.patchRoot, buildID+".kpatch")
-	if err := copyFile(kp, dst); err != nil {
+	origELF, err := os.ReadFile(orig)
+	if err != nil {
 		return "", err
 	}
-	return dst, nil
+	in, err := os.ReadFile(patched)
+	if err != nil {
+		return "", err
+	}
+	log := r.toolLog()
+	r.verbosef("+ kpatch_strip --strip %s %s\n", patched, stripped)
+	img, err := kstrip.Strip(in, log)
+	if err != nil {
+		return "", fmt.Errorf("kpatch_strip --strip %s: %w", patched, err)
+	}
+	r.verbosef("+ kpatch_strip --rel-fixup %s %s\n", orig, stripped)
+	if img, err = kstrip.RelFixup(origELF, img, log); err != nil {
+		return "", &skipError{fmt.Errorf("kpatch_strip --rel-fixup: %w", err)}
+	}
+	if err := os.WriteFile(stripped, img, 0o660); err != nil {
+		return "", err
+	}
+	if err := r.tool1(ctx, strip, "--strip-unneeded", stripped); err != nil {
+		return "", err
+	}
+	if img, err = os.ReadFile(stripped); err != nil {
+		return "", err
+	}
+	r.verbosef("+ kpatch_strip --undo-link %s %s\n", orig, stripped)
+	if img, err = kstrip.UndoLink(origELF, img, log); err != nil {
+		return "", fmt.Errorf("kpatch_strip --undo-link %s: %w", stripped, err)
+	}
+	r.verbosef("+ kpatch_make -b %s -i %s -o %s %s\n", buildID, r.o.ID, kp, stripped)
+	out, err := kpatch.Encode(r.o.ID, buildID, img, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("kpatch_make %s: %w", stripped, err)
+	}
+	return kp, os.WriteFile(kp, out, 0o660)
+}
+
+// toolLog is where the in-process passes write their chatter: shown with
+// -v, as the tools' output was.
+func (r *run) toolLog() kstrip.Log {
+	if r.o.Verbose {
+		return kstrip.Log{Info: r.o.Stdout, Warn: r.o.Stderr}
+	}
+	return kstrip.Log{Info: io.Discard, Warn: r.o.Stderr}
 }
 
 // tool1 runs one tool; its chatter is shown with -v or when it fails.
@@ -206,13 +282,4 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("copy patch: %w", err)
 	}
 	return nil
-}
-
-// addUserWrite is the script's chmod u+w: installed binaries may be 0555.
-func addUserWrite(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	return os.Chmod(path, fi.Mode().Perm()|0o200)
 }

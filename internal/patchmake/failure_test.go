@@ -76,12 +76,13 @@ func TestHunkRejectRestores(t *testing.T) {
 	sameSnapshot(t, "after failure", snapshot(t, dir), before)
 }
 
-// TestSIGTERMRestores sends SIGTERM while the patched build runs a slow
-// rule: make and its children stop, sources come back, exit status 143.
-func TestSIGTERMRestores(t *testing.T) {
-	dir := slowProject(t)
-	before := snapshot(t, dir, "slow.pid")
-	cmd, out, pid := startSlow(t, dir, before["foo.c"])
+// TestSIGTERMStopsBuild sends SIGTERM while the patched build runs a slow
+// rule: make and its children stop, exit status 143, and the user's tree
+// is as before (the build ran in a copy).
+func TestSIGTERMStopsBuild(t *testing.T) {
+	dir, pidFile := slowProject(t)
+	before := treeHashes(t, dir, true)
+	cmd, out, pid := startSlow(t, dir, pidFile)
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -95,7 +96,7 @@ func TestSIGTERMRestores(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
 		t.Errorf("got %v, want exit status 143\n%s", err, out.String())
 	}
-	sameSnapshot(t, "after SIGTERM", snapshot(t, dir, "slow.pid"), before)
+	sameHashes(t, "after SIGTERM", treeHashes(t, dir, true), before)
 	if !poll(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Errorf("the slow rule's shell %d survived SIGTERM", pid)
@@ -103,64 +104,67 @@ func TestSIGTERMRestores(t *testing.T) {
 }
 
 // slowProject is the user guide project whose patched build sleeps after
-// compiling, writing the sleeping shell's pid to slow.pid.
-func slowProject(t *testing.T) string {
+// compiling, writing the sleeping shell's pid to the file it returns
+// (outside the tree: the build runs in a copy); it does not sleep once
+// that file holds a pid.
+func slowProject(t *testing.T) (dir, pidFile string) {
 	patchMake(t)
-	dir := fixture(t, "userguide")
-	mk := "all: foo\nfoo: foo.c\n\t$(CC) -o $@ $<\n\tif [ \"$$KPATCH_STAGE\" = patched ]; then echo $$$$ > slow.pid; sleep 60; fi\n" +
+	dir = fixture(t, "userguide")
+	mk := "all: foo\nfoo: foo.c\n\t$(CC) -o $@ $<\n\tif [ \"$$KPATCH_STAGE\" = patched ] && [ ! -s \"$$SLOW_PID\" ]; then echo $$$$ > $$SLOW_PID; sleep 60; fi\n" +
 		"clean:\n\trm -f foo\ninstall: foo\n\tmkdir $(DESTDIR) || :\n\tcp foo $(DESTDIR)\n"
 	testutil.WriteFile(t, dir, "makefile", mk)
 	sh(t, dir, "diff -up foo.c bar.c > foo.patch || test $? = 1")
-	return dir
+	return dir, filepath.Join(t.TempDir(), "slow.pid")
 }
 
 // startSlow starts libcare-patch-make in dir and waits until the patched
-// build sleeps with foo.c patched; it returns the sleeping shell's pid.
-func startSlow(t *testing.T, dir, origFoo string) (*exec.Cmd, *testutil.Output, int) {
+// build sleeps, with foo.c patched in the copy and not in the tree; it
+// returns the sleeping shell's pid.
+func startSlow(t *testing.T, dir, pidFile string) (*exec.Cmd, *testutil.Output, int) {
 	t.Helper()
+	origFoo := mustRead(t, filepath.Join(dir, "foo.c"))
 	cmd := exec.Command(patchMake(t), "foo.patch")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SLOW_PID="+pidFile)
 	out := &testutil.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	pidFile := filepath.Join(dir, "slow.pid")
-	if !poll(30*time.Second, func() bool { return fileExists(pidFile) }) {
+	if !poll(60*time.Second, func() bool { return fileExists(pidFile) }) {
 		t.Fatalf("the slow rule never started\n%s", out.String())
-	}
-	if mustRead(t, filepath.Join(dir, "foo.c")) == origFoo {
-		t.Fatalf("foo.c is not patched during the patched build")
 	}
 	pid := readPid(t, pidFile)
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	if mustRead(t, filepath.Join(dir, ".lpmaketmp/work/src/foo.c")) == origFoo {
+		t.Fatalf("foo.c is not patched in the copy during the patched build")
+	}
+	if mustRead(t, filepath.Join(dir, "foo.c")) != origFoo {
+		t.Fatalf("foo.c of the tree is patched during the patched build")
+	}
 	return cmd, out, pid
 }
 
-// TestCrashRecovery: libcare-patch-make dies with SIGKILL mid-build, the
-// next run restores the sources from .lpmaketmp/backup first.
-func TestCrashRecovery(t *testing.T) {
-	dir := slowProject(t)
-	before := snapshot(t, dir, "slow.pid")
-	cmd, _, pid := startSlow(t, dir, before["foo.c"])
+// TestKilledRun: libcare-patch-make dies with SIGKILL mid-build; the tree
+// was never written, and the next run works, reusing the original build
+// the killed run had finished.
+func TestKilledRun(t *testing.T) {
+	dir, pidFile := slowProject(t)
+	before := treeHashes(t, dir, true)
+	cmd, _, pid := startSlow(t, dir, pidFile)
 	cmd.Process.Kill()
 	cmd.Wait()
 	if pgid, err := syscall.Getpgid(pid); err == nil {
 		syscall.Kill(-pgid, syscall.SIGKILL) // the orphaned make and its rule
 	}
-	if mustRead(t, filepath.Join(dir, "foo.c")) == before["foo.c"] {
-		t.Fatalf("foo.c was restored although the tool was killed")
+	sameHashes(t, "after SIGKILL", treeHashes(t, dir, true), before)
+	r := runPMEnv(t, dir, []string{"SLOW_PID=" + pidFile}, "foo.patch")
+	if !strings.Contains(r.out, "REUSING THE ORIGINAL BUILD") {
+		t.Errorf("the second run did not reuse the original build:\n%s", r.out)
 	}
-	testutil.WriteFile(t, dir, "makefile", mustRead(t, filepath.Join(testutil.RepoRoot(t), "fixtures/patchmake/userguide/makefile")))
-	r := runPM(t, dir, "foo.patch")
-	if want := "restored " + filepath.Join(dir, "foo.c") + " from an interrupted run"; !strings.Contains(r.out, want) {
-		t.Errorf("output lacks %q:\n%s", want, r.out)
-	}
-	wantOnePatch(t, dir, r, "lpmake/foo")
-	if got := mustRead(t, filepath.Join(dir, "foo.c")); got != before["foo.c"] {
-		t.Errorf("after recovery got foo.c %q, want %q", got, before["foo.c"])
-	}
+	wantOnePatch(t, dir, r, "lpmake/foo") // the pid file is there: no sleep this time
+	sameHashes(t, "after the second run", treeHashes(t, dir, true), before)
 }
 
 // poll calls cond until it is true or the deadline passes.

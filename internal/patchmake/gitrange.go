@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -19,6 +21,9 @@ import (
 // code (To), read with go-git (no git binary).
 type GitRange struct {
 	From, To *object.Commit
+	// WorkTree is the repository's work tree ("" for a bare one): where
+	// the user's own build of it ran.
+	WorkTree string
 }
 
 // ResolveGitRange opens the repository containing repoDir and resolves rng:
@@ -28,6 +33,17 @@ func ResolveGitRange(repoDir, rng string) (*GitRange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", repoDir, err)
 	}
+	g, err := resolve(repo, rng)
+	if err != nil {
+		return nil, err
+	}
+	if wt, err := repo.Worktree(); err == nil {
+		g.WorkTree = wt.Filesystem.Root()
+	}
+	return g, nil
+}
+
+func resolve(repo *git.Repository, rng string) (*GitRange, error) {
 	a, b, isRange := strings.Cut(rng, "..")
 	if !isRange {
 		b = a
@@ -143,8 +159,8 @@ func exportFile(dest string, f *object.File) error {
 	}
 }
 
-// prepareGit exports the original tree into .lpmaketmp/src (the user's
-// checkout is never touched), builds there, and returns the range's diff.
+// prepareGit resolves the range and returns its diff; the original tree
+// is exported only when it has to be built.
 func (r *run) prepareGit(ctx context.Context) ([]namedPatch, error) {
 	repoDir := r.o.GitRepo
 	if repoDir == "" {
@@ -158,13 +174,45 @@ func (r *run) prepareGit(ctx context.Context) ([]namedPatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.buildDir = filepath.Join(r.tmpDir, "src")
-	if !r.o.Update {
-		fmt.Fprintf(r.o.Stdout, "EXPORTING %s INTO %s\n", short(g.From), r.buildDir)
-		if err := g.Export(r.buildDir); err != nil {
-			return nil, err
-		}
-	}
+	r.git = g
 	name := fmt.Sprintf("%s..%s", short(g.From), short(g.To))
 	return []namedPatch{{name: name, patch: p}}, nil
+}
+
+// FS is the original commit's tree as a file system that answers Stat
+// (enough to detect its build system without exporting it).
+func (g *GitRange) FS() fs.FS { return commitFS{g.From} }
+
+type commitFS struct{ c *object.Commit }
+
+func (f commitFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: errors.ErrUnsupported}
+}
+
+func (f commitFS) Stat(name string) (fs.FileInfo, error) {
+	tree, err := f.c.Tree()
+	if err != nil {
+		return nil, err
+	}
+	e, err := tree.FindEntry(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return entryInfo{e}, nil
+}
+
+// entryInfo is a tree entry's fs.FileInfo: its name and mode.
+type entryInfo struct{ e *object.TreeEntry }
+
+func (i entryInfo) Name() string       { return i.e.Name }
+func (i entryInfo) Size() int64        { return 0 }
+func (i entryInfo) ModTime() time.Time { return time.Time{} }
+func (i entryInfo) IsDir() bool        { return i.e.Mode == filemode.Dir }
+func (i entryInfo) Sys() any           { return nil }
+func (i entryInfo) Mode() fs.FileMode {
+	m, err := i.e.Mode.ToOSFileMode()
+	if err != nil {
+		return 0
+	}
+	return m
 }

@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/golibcare/golibcare/internal/buildcache"
+	"github.com/golibcare/golibcare/internal/buildsys"
 )
 
 // DefaultID is the patch id used when -i is not given (design §2).
@@ -26,18 +29,28 @@ type Options struct {
 	GitRange   string   // "A..B", or "B" for B's parent..B; replaces Patches
 	GitRepo    string   // repository of GitRange (default: Dir)
 	Update     bool     // -u: skip both builds, only make patches again
-	Clean      bool     // -c: make clean and remove the lpmake dirs first
-	SrcDir     string   // -s: where the patches apply (default: the build dir)
+	Clean      bool     // -c: build everything afresh (no cached original build)
+	SrcDir     string   // -s: where the patches apply, inside the tree (default: its root)
 	DestDirVar string   // -d: make variable of the install root (DESTDIR)
 	ID         string   // -i: patch id (DefaultID)
 	BuildID    string   // -b: overrides the Build-ID and the output name
 	Jobs       int      // -j
 	Verbose    bool     // -v: show every command
 	ToolDir    string   // KPATCH_PATH: where libcare-cc and kpatch_* live
-	Dir        string   // where make runs and lpmake/ goes (default ".")
-	Env        []string // environment (default os.Environ())
-	Stdout     io.Writer
-	Stderr     io.Writer
+	Dir        string   // the project's tree, where its build starts (default ".")
+	OutDir     string   // -o: lpmake/, patchroot/ and .lpmaketmp/ go here (default Dir)
+	NoCache    bool     // --no-cache: do not reuse an earlier original build
+
+	BuildSystem   string // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
+	ConfigureArgs string // --configure: arguments of ./configure, cmake or meson setup
+	Configured    bool   // --configure was given (even empty)
+	BuildCmd      string // --build: the command system's build command
+	InstallCmd    string // --install: its install command ($DESTDIR is the root)
+	Deb           bool   // --deb: the tree is a Debian source package
+
+	Env    []string // environment (default os.Environ())
+	Stdout io.Writer
+	Stderr io.Writer
 
 	// PatchOpts holds, by Patches entry, its -pN and -R (from a quilt
 	// series line or -p); entries without are read with DefaultPatchOpts.
@@ -54,36 +67,43 @@ func (o *Options) destDirVar() string {
 // run is the state of one invocation.
 type run struct {
 	o                              Options
-	dir                            string // absolute o.Dir
-	buildDir                       string // where make runs (the git export in git mode)
-	tmpDir                         string // .lpmaketmp
+	dir                            string // absolute o.Dir: the user's tree
+	out                            string // the output directory
+	tmpDir                         string // <out>/.lpmaketmp
 	origDir, patchedDir, patchRoot string
-	src                            *Sources
-	mk                             *maker
+	srcRel                         string // o.SrcDir relative to the tree's root
+	work                           buildsys.Tree
+	workDir                        string
+	cache                          *buildcache.Cache
+	git                            *GitRange
+	runner                         *buildsys.Runner
+	sys                            buildsys.System
+	sysName                        string
+	mapArgs                        []string // -ffile-prefix-map from the copy to the user's tree
+	checkDir                       string   // the dry run's tree
+	specDir                        string   // the speculation mirror during the original stage
 }
 
 // Run builds the original and patched code, and makes a patch for every
-// binary that changed. Sources are restored before it returns, whatever
-// happens; cancelling ctx (with a *SignalError cause from the signal
-// handler) stops make and returns that cause.
+// binary that changed. The user's tree is only read: both builds happen in
+// a copy under the output directory. Cancelling ctx (with a *SignalError
+// cause from the signal handler) stops the build and returns that cause.
 func Run(ctx context.Context, o Options) (outs []Output, err error) {
 	r, err := newRun(o)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := RecoverSources(r.src.backupDir, r.o.Stdout); err != nil {
+	// Earlier versions patched the tree in place: finish what a killed
+	// one of them left behind before reading the tree.
+	if _, err := RecoverSources(filepath.Join(r.dir, ".lpmaketmp", "backup"), r.o.Stdout); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if rerr := r.src.Restore(); rerr != nil && err == nil {
-			err = fmt.Errorf("restore sources: %w", rerr)
-		}
-	}()
 	patches, err := r.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !o.Update {
+		defer os.RemoveAll(r.checkDir)
 		if err := r.build(ctx, patches); err != nil {
 			return nil, err
 		}
@@ -114,18 +134,51 @@ func newRun(o Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{o: o, dir: dir, buildDir: dir, tmpDir: filepath.Join(dir, ".lpmaketmp")}
-	r.origDir = r.envDir("LPMAKE_ORIGINAL_DIR", filepath.Join(dir, "lpmake"))
+	out := dir
+	if o.OutDir != "" {
+		if out, err = filepath.Abs(o.OutDir); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{o: o, dir: dir, out: out, tmpDir: filepath.Join(out, ".lpmaketmp")}
+	r.origDir = r.envDir("LPMAKE_ORIGINAL_DIR", filepath.Join(out, "lpmake"))
 	r.patchedDir = r.envDir("LPMAKE_PATCHED_DIR", filepath.Join(r.tmpDir, "patched"))
-	r.patchRoot = r.envDir("LPMAKE_PATCHROOT", filepath.Join(dir, "patchroot"))
-	r.src = NewSources(filepath.Join(r.tmpDir, "backup"))
+	r.patchRoot = r.envDir("LPMAKE_PATCHROOT", filepath.Join(out, "patchroot"))
+	r.workDir = filepath.Join(r.tmpDir, "work")
+	r.work = buildsys.Tree{Src: filepath.Join(r.workDir, "src"), Build: filepath.Join(r.workDir, "build")}
+	r.checkDir = filepath.Join(r.tmpDir, "check")
+	r.cache = &buildcache.Cache{Dir: filepath.Join(r.tmpDir, "cache"), Work: r.workDir, Link: isGitObject}
+	if err := r.resolveSrcDir(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
+// resolveSrcDir makes -s relative to the tree: the copy has the same
+// layout, so the patches apply at the same place inside it.
+func (r *run) resolveSrcDir() error {
+	if r.o.SrcDir == "" {
+		return nil
+	}
+	src := r.o.SrcDir
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(r.dir, src)
+	}
+	rel, err := filepath.Rel(r.dir, src)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return fmt.Errorf("--srcdir %s is outside the tree %s: the build runs in a copy of the tree, so the sources must be inside it", r.o.SrcDir, r.dir)
+	}
+	if rel != "." {
+		r.srcRel = rel
+	}
+	return nil
+}
+
 // checkTools is the upstream "kpatch tools are missing" check, extended to
-// every tool the run needs.
+// every tool the build runs (kpatch_strip's and kpatch_make's passes run in
+// this process).
 func checkTools(dir string) error {
-	for _, name := range []string{"kpatch_gensrc", "libcare-cc", "kpatch_strip", "kpatch_make"} {
+	for _, name := range []string{"kpatch_gensrc", "libcare-cc"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || fi.Mode()&0o111 == 0 {
 			return fmt.Errorf("kpatch tools are missing: no executable %s in %s", name, dir)
@@ -161,7 +214,7 @@ type namedPatch struct {
 }
 
 // prepare reads and parses every patch before anything is built, so a bad
-// diff fails in a second; in git mode it also exports the original tree.
+// diff fails in a second; in git mode it resolves the range instead.
 func (r *run) prepare(ctx context.Context) ([]namedPatch, error) {
 	if r.o.GitRange != "" {
 		return r.prepareGit(ctx)
@@ -180,7 +233,7 @@ func (r *run) prepare(ctx context.Context) ([]namedPatch, error) {
 		p.Name = name
 		out, ps = append(out, namedPatch{name: name, patch: p}), append(ps, p)
 	}
-	files, err := CheckSeries(r.srcDir(), ps) // a dry run: fail before any build
+	files, err := CheckSeries(filepath.Join(r.dir, r.srcRel), ps) // a dry run: fail before any build
 	if err != nil {
 		return nil, err
 	}
@@ -194,18 +247,14 @@ func (r *run) patchPath(name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
-	if p := filepath.Join(r.dir, name); isFile(p) || r.o.SrcDir == "" {
+	if p := filepath.Join(r.dir, name); isFile(p) || r.srcRel == "" {
 		return p
 	}
-	return filepath.Join(r.srcDir(), name)
+	return filepath.Join(r.dir, r.srcRel, name)
 }
 
-func (r *run) srcDir() string {
-	if r.o.SrcDir == "" {
-		return r.buildDir
-	}
-	if filepath.IsAbs(r.o.SrcDir) {
-		return r.o.SrcDir
-	}
-	return filepath.Join(r.buildDir, r.o.SrcDir)
+// isGitObject says which files of a tree copy may be hard links: git
+// never rewrites an object or pack in place.
+func isGitObject(rel string) bool {
+	return strings.Contains("/"+rel, "/.git/objects/")
 }

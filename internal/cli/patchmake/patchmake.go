@@ -19,13 +19,24 @@ import (
 
 const usage = `usage: libcare-patch-make [-h|--help] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
 	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs=N] [-v] \
-	[-p|--strip=N] [--series=SERIES] PATCH1 PATCH2 ...
+	[-p|--strip=N] [--series=SERIES] [-o|--output=DIR] [--build-system=NAME] [--configure=ARGS] \
+	[--build=CMD --install=CMD] [--no-cache] PATCH1 PATCH2 ...
        libcare-patch-make [options] --git A..B|B [REPO]
 
-Run from the directory that holds the project's makefile (./lpmakefile is
-used when present). Builds the original code into lpmake/, applies the
-patches, builds the patched code and writes patchroot/<BuildID>.kpatch for
-every binary that changed.
+Run from the project's top directory. The build system is detected there
+(a makefile or ./lpmakefile; else ./configure, run first; else
+CMakeLists.txt; else meson.build) or named by --build-system (make,
+configure, cmake, meson, command); --build and --install run your own
+commands (CC, CXX and PATH name libcare-cc, $DESTDIR the install root).
+
+Nothing is written into the project's tree: it is copied under the output
+directory (-o, default the current directory, as upstream) and built
+there. The original build is installed into DIR/lpmake/, every hunk is
+checked before the first compile, and DIR/patchroot/<BuildID>.kpatch is
+written for every binary that changed. The original build is kept in
+DIR/.lpmaketmp/ and reused by the next patch against the same tree,
+which then compiles only what the new patch touches (--no-cache or -c
+build everything again).
 
 A PATCH is a unified diff in any form GNU patch reads (diff -u, git diff,
 git format-patch mails, hg export, quilt patches, CRLF), or a quilt
@@ -66,6 +77,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Configured = cmd.Flags().Changed("configure")
 			if err := opts.complete(args); err != nil {
 				return err
 			}
@@ -91,6 +103,12 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringVar(&opts.GitRange, "git", "", "build the patch from a git range A..B (or B: its parent..B)")
 	f.StringArrayVar(&opts.series, "series", nil, "apply the patches of a quilt series file, in order, before PATCH...")
 	f.IntVarP(&opts.strip, "strip", "p", pm.StripDetect, "strip N leading path components from the file names of PATCH... (default: detect)")
+	f.StringVarP(&opts.OutDir, "output", "o", "", "directory for lpmake/, patchroot/ and .lpmaketmp/ (default: the current directory)")
+	f.StringVar(&opts.BuildSystem, "build-system", "", "build system: make, configure, cmake, meson or command (default: detected)")
+	f.StringVar(&opts.ConfigureArgs, "configure", "", "run the configure step (./configure, cmake, meson setup) with these arguments")
+	f.StringVar(&opts.BuildCmd, "build", "", "shell command that builds the tree (with --install)")
+	f.StringVar(&opts.InstallCmd, "install", "", "shell command that installs the build into $DESTDIR (with --build)")
+	f.BoolVar(&opts.NoCache, "no-cache", false, "build the original code again even if an earlier run built the same tree")
 	return cmd
 }
 
@@ -111,6 +129,10 @@ func (o *Options) complete(args []string) error {
 		return &UsageError{Msg: "no patch given"}
 	case o.strip < pm.StripDetect:
 		return &UsageError{Msg: "-p needs a number of components (0 or more)"}
+	case (o.BuildCmd == "") != (o.InstallCmd == ""):
+		return &UsageError{Msg: "--build and --install go together"}
+	case o.BuildCmd != "" && o.BuildSystem != "" && o.BuildSystem != "command":
+		return &UsageError{Msg: "--build/--install use the command build system, not " + o.BuildSystem}
 	}
 	if o.GitRange != "" {
 		if len(args) == 1 {
