@@ -3,7 +3,6 @@
 package ctl_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -286,39 +284,12 @@ func TestOneStop(t *testing.T) {
 	}
 }
 
-var (
-	hookedOnce sync.Once
-	hookedCtl  string
-	hookedErr  error
-)
-
-// buildHookedCtl builds libcare-ctl with the golibcare_testhook tag: with
-// GOLIBCARE_TEST_KILL_AFTER_CHANGE=N it SIGKILLs itself before the target's
-// N+1-th change (apply/testhook.go).
-func buildHookedCtl(t *testing.T) string {
-	t.Helper()
-	hookedOnce.Do(func() {
-		testutil.Tool(t, "libcare-ctl") // makes the tools directory
-		hookedCtl = filepath.Join(testutil.ToolDir(), "libcare-ctl-killhook")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "golibcare_testhook", "-o", hookedCtl, "./cmd/libcare-ctl")
-		cmd.Dir = testutil.RepoRoot(t)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			hookedErr = fmt.Errorf("go build -tags golibcare_testhook: %v\n%s", err, b)
-		}
-	})
-	if hookedErr != nil {
-		t.Fatal(hookedErr)
-	}
-	return hookedCtl
-}
-
-// killedCtl runs the hooked libcare-ctl killed after n changes; killed is
+// killedCtl runs libcare-ctl built with the test hook, which SIGKILLs
+// itself before the target's n+1-th change (apply/testhook.go); killed is
 // false when it finished first (then it must have succeeded).
 func killedCtl(t *testing.T, n int, args ...string) (killed bool) {
 	t.Helper()
-	run := startCtl(t, buildHookedCtl(t), []string{fmt.Sprintf("GOLIBCARE_TEST_KILL_AFTER_CHANGE=%d", n)}, args...)
+	run := startCtl(t, testutil.HookedTool(t, "libcare-ctl"), []string{fmt.Sprintf("GOLIBCARE_TEST_KILL_AFTER_CHANGE=%d", n)}, args...)
 	code, sig := run.wait(t)
 	switch {
 	case sig == syscall.SIGKILL:
