@@ -269,7 +269,9 @@ func TestInfoUnpatchFake(t *testing.T) {
 }
 
 // TestSafetyFake: a thread inside foo is let run (no breakpoint) until it
-// leaves; one that never leaves fails the patch and leaves nothing behind.
+// leaves, and nothing is written or run in the target from the first slice
+// to the last: a tracer killed meanwhile leaves nothing behind. One that
+// never leaves fails the patch and leaves nothing behind.
 func TestSafetyFake(t *testing.T) {
 	for _, leaves := range []bool{true, false} {
 		p := newTarget(t)
@@ -278,8 +280,15 @@ func TestSafetyFake(t *testing.T) {
 		p.regs[100] = unwind.Regs{PC: progBase + fooVaddr + 4, SP: stackBase + 0x3f00}
 		binary.LittleEndian.PutUint64(p.mem[stackBase][0x3f08:], ret)
 		resumes := 0
+		var before [2]int
 		p.onResume = func(p *fakeProc) {
 			resumes++
+			now := [2]int{p.writes, len(p.calls)}
+			if resumes == 1 {
+				before = now
+			} else if now != before {
+				t.Errorf("slice %d: %d write(s) and %d remote call(s) since the first slice, want none", resumes, now[0]-before[0], now[1]-before[1])
+			}
 			if leaves && resumes == 3 {
 				p.regs[100] = unwind.Regs{PC: ret, SP: stackBase + 0x3f10}
 			}
