@@ -84,9 +84,20 @@ func regionProt(l layout) uint64 {
 // maps (MAP_FIXED_NOREPLACE fails with EEXIST instead of replacing it).
 func (s *session) mapRegion(j *job) error {
 	size := j.lay.totalMemSz
+	jr := openJournal(s.opt.JournalDir, s.pid)
 	for _, a := range j.cands {
+		if err := jr.note(a, size); err != nil {
+			s.opt.Debugf("region journal: %v", err)
+			jr = journal{}
+		}
 		got, err := s.syscall(_SYS_mmap, a, size, regionProt(j.lay),
 			_MAP_PRIVATE|_MAP_ANONYMOUS|_MAP_FIXED_NOREPLACE, math.MaxUint64, 0)
+		if err != nil {
+			// Whatever is at a is not ours.
+			if e := jr.drop(a); e != nil {
+				s.opt.Debugf("region journal: %v", e)
+			}
+		}
 		if errors.Is(err, unix.EEXIST) {
 			continue
 		}

@@ -181,11 +181,14 @@ func (s *session) patch(jobs []*job) error {
 		if err := s.commit(jobs, mods); err != nil {
 			return err
 		}
+		s.clearJournal()
 		detached = s.detach()
 		return nil
 	})
 	if err != nil {
-		return s.finish(s.rollback(jobs, err))
+		err = s.rollback(jobs, err)
+		s.clearJournal()
+		return s.finish(err)
 	}
 	return detached
 }

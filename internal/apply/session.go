@@ -26,6 +26,9 @@ type Options struct {
 	// back completely and fails with ErrInterrupted; once a jump is
 	// written, the run completes.
 	Interrupted func() os.Signal
+	// JournalDir holds the region journals (journal.go); "" journals
+	// nothing.
+	JournalDir string
 }
 
 // ErrInterrupted is wrapped by the error of a run that Options.Interrupted
@@ -143,6 +146,15 @@ func (s *session) munmap(addr, size uint64) error {
 		return fmt.Errorf("munmap %#x+%#x in pid %d: %w", addr, size, s.pid, err)
 	}
 	return nil
+}
+
+// clearJournal removes the region journal of the target: every region
+// this session mapped now starts with a magic, or is unmapped. Called
+// attached, so that no other run is in its mmap window.
+func (s *session) clearJournal() {
+	if err := openJournal(s.opt.JournalDir, s.pid).clear(); err != nil {
+		s.opt.Debugf("region journal: %v", err)
+	}
 }
 
 // finish detaches, joining the error that ended the session.
