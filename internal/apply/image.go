@@ -79,6 +79,14 @@ func regionProt(l layout) uint64 {
 	return _PROT_READ | _PROT_WRITE
 }
 
+// regionPerms is regionProt as /proc/PID/maps shows a private mapping.
+func regionPerms(l layout) string {
+	if regionProt(l) == _PROT_READ|_PROT_EXEC {
+		return "r-xp"
+	}
+	return "rw-p"
+}
+
 // mapRegion maps the region at the chosen address, or at the next
 // candidate when the target mapped something there since place read its
 // maps (MAP_FIXED_NOREPLACE fails with EEXIST instead of replacing it).
@@ -86,7 +94,9 @@ func (s *session) mapRegion(j *job) error {
 	size := j.lay.totalMemSz
 	jr := openJournal(s.opt.JournalDir, s.pid)
 	for _, a := range j.cands {
-		if err := jr.note(a, size); err != nil {
+		if a == j.noted {
+			// Noted before the stop.
+		} else if err := jr.note(a, size, regionPerms(j.lay)); err != nil {
 			s.opt.Debugf("region journal: %v", err)
 			jr = journal{}
 		}

@@ -24,9 +24,9 @@ const maxJournalEntries = 256
 // it maps reads as nothing of ours. So the address and size go into a
 // file of the tool's host, keyed by pid and start time, before the mmap;
 // a later run that finds exactly that anonymous mapping there, all zero,
-// unmaps it (repair.go). The file is removed, with the target attached
-// (no other run can be in its window then), when a patch run ends and
-// when a repair has removed the orphans. Without a directory (Options.
+// unmaps it (repair.go). The first address of each region is noted before
+// the stop (noteRegions), out of the frozen time. The file is removed
+// when a patch run ends and when a repair has removed the orphans. Without a directory (Options.
 // JournalDir empty, or not writable), nothing is journaled.
 type journal struct{ path string }
 
@@ -57,8 +57,16 @@ func startTime(pid int) uint64 {
 	return st
 }
 
-// note records that a region of size bytes may be mapped at addr.
-func (jr journal) note(addr, size uint64) error {
+// entry is one region the journal names, with the protection it is mapped
+// with as /proc/PID/maps spells it.
+type entry struct {
+	span
+	perms string
+}
+
+// note records that a region of size bytes may be mapped at addr with
+// perms.
+func (jr journal) note(addr, size uint64, perms string) error {
 	if jr.path == "" {
 		return nil
 	}
@@ -69,7 +77,7 @@ func (jr journal) note(addr, size uint64) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(f, "%#x %#x\n", addr, size)
+	_, err = fmt.Fprintf(f, "%#x %#x %s\n", addr, size, perms)
 	if e := f.Close(); err == nil {
 		err = e
 	}
@@ -84,7 +92,7 @@ func (jr journal) drop(addr uint64) error {
 	var keep bytes.Buffer
 	for _, e := range jr.entries() {
 		if e.start != addr {
-			fmt.Fprintf(&keep, "%#x %#x\n", e.start, e.size())
+			fmt.Fprintf(&keep, "%#x %#x %s\n", e.start, e.size(), e.perms)
 		}
 	}
 	if keep.Len() == 0 {
@@ -99,7 +107,7 @@ func (jr journal) drop(addr uint64) error {
 
 // entries returns the regions the journal names; malformed lines are
 // skipped.
-func (jr journal) entries() []span {
+func (jr journal) entries() []entry {
 	if jr.path == "" {
 		return nil
 	}
@@ -108,25 +116,33 @@ func (jr journal) entries() []span {
 		return nil
 	}
 	defer f.Close()
-	var out []span
+	var out []entry
 	sc := bufio.NewScanner(f)
 	for sc.Scan() && len(out) < maxJournalEntries {
 		var addr, size uint64
-		if _, err := fmt.Sscanf(sc.Text(), "0x%x 0x%x", &addr, &size); err == nil && size > 0 && addr+size > addr {
-			out = append(out, span{addr, addr + size})
+		var perms string
+		if _, err := fmt.Sscanf(sc.Text(), "0x%x 0x%x %s", &addr, &size, &perms); err == nil && size > 0 && addr+size > addr {
+			out = append(out, entry{span{addr, addr + size}, perms})
 		}
 	}
 	return out
 }
 
-// clear removes the journal, and those of processes that are gone (a
-// target that died with a journal left).
 func (jr journal) clear() error {
 	if jr.path == "" {
 		return nil
 	}
 	if err := os.Remove(jr.path); err != nil && !os.IsNotExist(err) {
 		return err
+	}
+	return nil
+}
+
+// prune removes the journals of processes that are gone (a target that
+// died with a journal left).
+func (jr journal) prune() {
+	if jr.path == "" {
+		return
 	}
 	dir := filepath.Dir(jr.path)
 	names, _ := os.ReadDir(dir)
@@ -137,7 +153,6 @@ func (jr journal) clear() error {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-	return nil
 }
 
 // maxOrphanCheck bounds the bytes of an orphan read to see that they are
@@ -145,13 +160,14 @@ func (jr journal) clear() error {
 const maxOrphanCheck = 1 << 20
 
 // orphans returns the journaled regions still mapped as a killed run's
-// mmap left them: exactly that anonymous mapping, all zero (no run of ours
-// wrote it: a region of ours starts with a magic).
+// mmap left them: exactly that anonymous mapping, with that protection,
+// all zero (no run of ours wrote it: a region of ours starts with a
+// magic).
 func (jr journal) orphans(mem Memory, maps []procfs.Mapping) []span {
 	var out []span
 	for _, e := range jr.entries() {
 		for _, m := range maps {
-			if m.Start != e.start || m.End != roundUp(e.end, pageSize) || m.Inode != 0 || m.Path != "" {
+			if m.Start != e.start || m.End != roundUp(e.end, pageSize) || m.Perms != e.perms || m.Inode != 0 || m.Path != "" {
 				continue
 			}
 			b, err := readFull(mem, m.Start, int(min(m.Size(), maxOrphanCheck)))

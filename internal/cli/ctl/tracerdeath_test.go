@@ -202,7 +202,7 @@ func ctlOK(t *testing.T, when string, allowed []string, args ...string) {
 // deathStats counts what the kills of one command did.
 type deathStats struct {
 	kills, inWait, finished int
-	states                          map[string]int
+	states                  map[string]int
 }
 
 // TestTracerDeath SIGKILLs libcare-ctl right after its N-th ptrace request
