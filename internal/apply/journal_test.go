@@ -60,3 +60,26 @@ func TestJournalStale(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJournalEntries: whatever a journal file holds, entries are bounded
+// in number and each is a non-empty range that does not wrap.
+func FuzzJournalEntries(f *testing.F) {
+	f.Add([]byte("0x7f0000001000 0x3000 r-xp\n"))
+	f.Add([]byte("0x1000 0x0 r-xp\n0xffffffffffffffff 0x2 rw-p\nbad\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		jr := journal{filepath.Join(dir, "j")}
+		if err := os.WriteFile(jr.path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		es := jr.entries()
+		if len(es) > maxJournalEntries {
+			t.Fatalf("%d entries", len(es))
+		}
+		for _, e := range es {
+			if e.end <= e.start {
+				t.Fatalf("entry %+v", e)
+			}
+		}
+	})
+}
