@@ -270,7 +270,8 @@ func TestInfoUnpatchFake(t *testing.T) {
 
 // TestSafetyFake: a thread inside foo is let run (no breakpoint) until it
 // leaves, and nothing is written or run in the target from the first slice
-// to the last: a tracer killed meanwhile leaves nothing behind. One that
+// to the last: a tracer killed meanwhile leaves nothing behind. The slices
+// are not frozen time. One that
 // never leaves fails the patch and leaves nothing behind.
 func TestSafetyFake(t *testing.T) {
 	for _, leaves := range []bool{true, false} {
@@ -297,10 +298,17 @@ func TestSafetyFake(t *testing.T) {
 		if leaves {
 			timeout = time.Minute // leaves after 3 slices, however loaded the machine
 		}
+		t0 := time.Now()
 		res, err := Patch(p, testPatch(t, "0001", allRelocs), Options{Timeout: timeout})
+		elapsed := time.Since(t0)
 		if leaves {
 			if err != nil || res.Count != 1 || resumes != 3 {
 				t.Errorf("got %v after %d resumes, want success after 3", err, resumes)
+			}
+			// The three slices the target ran (2, 4 and 8 ms, each at
+			// least 3/4 of that) are not frozen time.
+			if ran := (2 + 4 + 8) * time.Millisecond * 3 / 4; res.Frozen > elapsed-ran {
+				t.Errorf("frozen %v of %v, want the %v of slices left out", res.Frozen, elapsed, ran)
 			}
 			continue
 		}
