@@ -14,6 +14,19 @@ import (
 // DefaultJournalDir is where libcare-ctl keeps region journals.
 const DefaultJournalDir = "/run/golibcare/regions"
 
+// JournalDirEnv names another journal directory (tests keep theirs in a
+// temporary directory, not in the host's /run).
+const JournalDirEnv = "GOLIBCARE_JOURNAL_DIR"
+
+// JournalDir is the journal directory of this run: $GOLIBCARE_JOURNAL_DIR,
+// else DefaultJournalDir.
+func JournalDir() string {
+	if d := os.Getenv(JournalDirEnv); d != "" {
+		return d
+	}
+	return DefaultJournalDir
+}
+
 // maxJournalEntries bounds what a journal file is trusted with: a run maps
 // one region per patched object.
 const maxJournalEntries = 256

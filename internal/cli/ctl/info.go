@@ -85,7 +85,7 @@ func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error) {
 	in := holdSignals()
 	defer in.release()
 	return apply.InfoRepaired(h, apply.Options{
-		Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.DefaultJournalDir,
+		Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
 	})
 }
 
