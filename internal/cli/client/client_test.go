@@ -95,7 +95,7 @@ func TestClientBinary(t *testing.T) {
 		code int
 	}{
 		{"command", []string{sock, "patch-user", "-p", "42", "/a b/x.kpatch"}, "out: patch-user|-p|42|/a b/x.kpatch\nerr: 4 args\n", 0},
-		{"usage", nil, "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]\n", 1},
+		{"usage", nil, "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]\n", 2},
 		{"no server", []string{sock + ".none", "info"}, "libcare-client: connect to " + sock + ".none", 1},
 	}
 	for _, tt := range tests {
