@@ -176,7 +176,7 @@ func (s *Server) run(ctx context.Context, c net.Conn, rep *Replier, args []strin
 	case "storage":
 		return s.setStorage(out, args, peer)
 	case "update":
-		return s.update(ctx, out)
+		return s.update(ctx, out, args[1:])
 	case "startup":
 		s.startup(ctx, out, args)
 		return 0

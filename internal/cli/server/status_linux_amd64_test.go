@@ -3,14 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/server"
 	"github.com/golibcare/golibcare/internal/testutil"
 )
@@ -110,4 +114,36 @@ func TestClientStatus(t *testing.T) {
 		}
 	}
 	testutil.MustCtl(t, "unpatch", "-p", p)
+}
+
+// TestUpdateJSON: `update --json` answers one array of patch reports;
+// run again, the process is "nothing to do".
+func TestUpdateJSON(t *testing.T) {
+	b := loopLevel1(t)
+	tg := start(t, b.Binary)
+	storage := t.TempDir()
+	kp, err := os.ReadFile(b.Kpatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(storage, b.BuildID+".kpatch"), kp, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, sock := serve(t, storage, tg)
+	tg.wait(t, "UNPATCHED")
+	for _, want := range []string{"applied", "nothing to do"} {
+		stdout, stderr, code := runClient(t, sock, "update", "--json")
+		var reps []ctl.PidReport
+		if err := json.Unmarshal([]byte(stdout), &reps); err != nil || code != 0 {
+			t.Fatalf("update --json: exit %d, %v\n%s%s", code, err, stdout, stderr)
+		}
+		if len(reps) != 1 || reps[0].Pid != tg.pid || reps[0].Result != want {
+			t.Errorf("update --json: got %+v, want pid %d %q", reps, tg.pid, want)
+		}
+	}
+	tg.wait(t, "PATCHED level 1")
+	if _, stderr, code := runClient(t, sock, "update", "--bogus"); code != 2 || !strings.Contains(stderr, "usage: update [--json]") {
+		t.Errorf("update --bogus: got exit %d stderr %q, want 2 and the usage", code, stderr)
+	}
+	testutil.MustCtl(t, "unpatch", "-p", tg.p())
 }
