@@ -32,7 +32,7 @@ func newInfoCmd(o *Options, runF func(*InfoOptions) error) *cobra.Command {
 			return RunInfo(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, PID,PID..., all, or name:NAME (as pidof)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array, one element per pid: objects, Build-IDs, patch ids, levels, hunks, addresses")
 	cmd.Flags().BoolVar(&opts.Objects, "objects", false, "list every object of the process with its path and Build-ID, patched or not")
 	return cmd

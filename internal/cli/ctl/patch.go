@@ -44,7 +44,7 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 			return RunPatch(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, PID,PID..., all, or name:NAME (as pidof)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patched functions to leave the stacks")
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
 	cmd.Flags().BoolVar(&opts.Idempotent, "idempotent", false, "succeed when the same patch file is applied already")

@@ -82,10 +82,14 @@ func (o *Options) named(name string) ([]int, bool, error) {
 	return pids, false, nil
 }
 
-// isNamed matches like procps pidof: the basename of argv[0], or comm
-// (cut to 15 bytes by the kernel, so a longer name matches its head).
+// isNamed matches like pidof: the basename of argv[0] or of the
+// executable, or comm (cut to 15 bytes by the kernel, so a longer name
+// matches by its head, as sysvinit's pidof does).
 func isNamed(pid int, name string) bool {
 	if args, err := procfs.Cmdline(pid); err == nil && len(args) > 0 && filepath.Base(args[0]) == name {
+		return true
+	}
+	if exe, err := procfs.Exe(pid); err == nil && filepath.Base(exe) == name {
 		return true
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))

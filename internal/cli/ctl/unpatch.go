@@ -43,7 +43,7 @@ func newUnpatchCmd(o *Options, runF func(*UnpatchOptions) error) *cobra.Command 
 			return RunUnpatch(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, all, or name:NAME")
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, PID,PID..., all, or name:NAME (as pidof)")
 	cmd.Flags().StringVarP(&opts.ID, "id", "i", "", "patch id to cancel (default: every patch)")
 	cmd.Flags().StringVar(&opts.Patch, "patch", "", "cancel only the patches this file or directory applied")
 	cmd.Flags().BoolVar(&opts.Everything, "everything", false, "with -p all and no -i or --patch: cancel every patch of every process")
