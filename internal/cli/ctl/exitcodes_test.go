@@ -203,3 +203,25 @@ func findObject(objs []apply.ObjectInfo, name string) *apply.ObjectInfo {
 	}
 	return nil
 }
+
+// TestWaitedJSON: a patch of a function that is on the stack two thirds
+// of the time reports, in --json, the time spent waiting for it apart from
+// the frozen time (a run that found it free at once waited 0: try again).
+func TestWaitedJSON(t *testing.T) {
+	dir := testutil.CopyFixture(t, "ctl")
+	pb := buildPatch(t, dir, testutil.ManualOpts{Orig: "busy.c", Patched: "busy.patched.c"})
+	tg := startTarget(t, pb.Binary)
+	tg.wait(t, "start\n")
+	for try := 0; try < 12; try++ {
+		var reps []ctl.PidReport
+		decode(t, testutil.MustCtl(t, "patch", "--json", "-p", tg.p(), pb.Kpatch).Stdout, &reps)
+		testutil.MustCtl(t, "unpatch", "-p", tg.p())
+		if len(reps) != 1 || reps[0].Result != "applied" || reps[0].FrozenUs <= 0 {
+			t.Fatalf("patch --json: got %+v, want applied with a frozen time", reps)
+		}
+		if reps[0].WaitedUs > 0 {
+			return
+		}
+	}
+	t.Errorf("12 patches of a function busy two thirds of the time: got waited_time_us 0 each time, want a wait")
+}
