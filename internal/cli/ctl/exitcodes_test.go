@@ -35,6 +35,8 @@ func TestExitCodes(t *testing.T) {
 			fmt.Sprintf("No patch(es) applicable to PID '%d' have been found", tg.pid)},
 		{"unpatch nothing applied", []string{"unpatch", "-p", tg.p()}, 0,
 			fmt.Sprintf("No patch(es) cancellable from PID '%d' were found", tg.pid)},
+		{"unpatch --patch nothing applied", []string{"unpatch", "-p", tg.p(), "--patch", pb.Kpatch}, 0,
+			fmt.Sprintf("No patch(es) cancellable from PID '%d' were found", tg.pid)},
 		{"unpatch unknown id", []string{"unpatch", "-p", tg.p(), "-i", "0042"}, 255, ""},
 		{"unpatch unknown id idempotent", []string{"unpatch", "-p", tg.p(), "-i", "0042", "--idempotent"}, 0,
 			fmt.Sprintf("No patch(es) cancellable from PID '%d' were found", tg.pid)},

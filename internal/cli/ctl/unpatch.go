@@ -162,7 +162,7 @@ func unpatchFrom(h apply.Host, src *apply.Source, filter []string, opt apply.Opt
 		byID[id] = append(byID[id], o.BuildID)
 	}
 	if len(ids) == 0 {
-		return &apply.Result{}, fmt.Errorf("pid %d: nothing applied from %s: %w", h.Pid(), src.Path, apply.ErrNoPatch)
+		return &apply.Result{}, nil // nothing to do, as unpatch without -i
 	}
 	total := &apply.Result{}
 	for _, id := range ids {
