@@ -85,7 +85,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		if errors.As(err, &d) {
 			return d
 		}
-		return &UsageError{Msg: err.Error() }
+		return &UsageError{Msg: err.Error()}
 	})
 	clitool.Setup(cmd)
 	f := cmd.Flags()

@@ -80,14 +80,14 @@ func ExitCode(err error) int {
 func NewCmd(runF func(*Options) error) *cobra.Command {
 	opts := &Options{}
 	cmd := &cobra.Command{
-		Use:           synopsis,
-		Short:         "Build a project twice and make .kpatch files from a diff",
-		Long:          description,
+		Use:   synopsis,
+		Short: "Build a project twice and make .kpatch files from a diff",
+		Long:  description,
 
 		DisableFlagsInUseLine: true,
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Args:          cobra.ArbitraryArgs,
+		SilenceErrors:         true,
+		SilenceUsage:          true,
+		Args:                  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Configured = cmd.Flags().Changed("configure")
 			if err := opts.complete(args); err != nil {

@@ -89,7 +89,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		if errors.Is(err, ErrMultipleActions) {
 			return ErrMultipleActions
 		}
-		return &UsageError{Msg: err.Error() }
+		return &UsageError{Msg: err.Error()}
 	})
 	clitool.Setup(cmd)
 	f := cmd.Flags()
