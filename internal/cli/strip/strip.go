@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -69,7 +70,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           "kpatch_strip (-s|-r|-u) <file1> <file2>",
 		Short:         "Turn a patched binary linked with -Wl,-q into a patch object",
-		Long:          usage,
+		Long:          "One action per run:\n" + strings.TrimPrefix(usage, "usage:\n"),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
