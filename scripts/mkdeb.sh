@@ -6,11 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1 version=$2
+# DEB_MAINTAINER names who answers for the package (Name <mail>).
+maintainer=${DEB_MAINTAINER:-golibcare developers <golibcare@example.org>}
 root=$(realpath -m "$bin/deb")
 rm -rf "$root"
 ${MAKE:-make} --no-print-directory install BIN="$bin" DESTDIR="$root" PREFIX=/usr \
 	UNITDIR=/lib/systemd/system ZSHCOMPDIR=/usr/share/zsh/vendor-completions \
-	MANCOMPRESS="gzip -9n" VERSION="$version" >/dev/null
+	MANCOMPRESS="gzip -9n" VERSION="$version" GOSTRIP="-s -w" >/dev/null
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root"/usr/lib/libcare/execve.so
 
 doc=$root/usr/share/doc/golibcare
 install -d "$doc" "$root/usr/share/lintian/overrides" "$root/DEBIAN"
@@ -22,18 +25,18 @@ Comment: A Go implementation of LibcarePlus user-space live patching. The
  project's own machines.
 
 Files: *
-Copyright: the golibcare developers
+Copyright: 2026 the golibcare developers
 License: none-yet
  No license has been granted yet.
 END
 date=$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")
-printf 'golibcare (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- golibcare developers <golibcare@localhost>  %s\n' \
-	"$version" "$(scripts/version.sh -r)" "$date" | gzip -9n >"$doc/changelog.Debian.gz"
+printf 'golibcare (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- %s  %s\n' \
+	"$version" "$(scripts/version.sh -r)" "$maintainer" "$date" | gzip -9n >"$doc/changelog.gz"
 # Go links its tools statically on purpose (see the Makefile).
 for t in "$root"/usr/bin/*; do
 	echo "golibcare: statically-linked-binary [usr/bin/${t##*/}]"
 done >"$root/usr/share/lintian/overrides/golibcare"
-chmod 0644 "$doc/copyright" "$doc/changelog.Debian.gz" "$root/usr/share/lintian/overrides/golibcare"
+chmod 0644 "$doc/copyright" "$doc/changelog.gz" "$root/usr/share/lintian/overrides/golibcare"
 
 cat >"$root/DEBIAN/postinst" <<'END'
 #!/bin/sh
@@ -45,12 +48,14 @@ fi
 END
 chmod 0755 "$root/DEBIAN/postinst"
 
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/md5sums"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<END
 Package: golibcare
 Version: $version
 Architecture: amd64
-Maintainer: golibcare developers <golibcare@localhost>
+Maintainer: $maintainer
 Installed-Size: $size
 Depends: libc6 (>= 2.34)
 Recommends: gcc, binutils, make, patch
@@ -65,5 +70,5 @@ Description: live patching of running user-space processes
  processes.
 END
 find "$root" -type d -exec chmod 0755 {} +
-dpkg-deb --root-owner-group -Zxz --build "$root" "$bin/golibcare_${version}_amd64.deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEBCOMPRESS:-xz}" --build "$root" "$bin/golibcare_${version}_amd64.deb" >/dev/null
 echo "$bin/golibcare_${version}_amd64.deb"
