@@ -35,18 +35,11 @@ var errReported = errors.New("libcare-client failed")
 // the action so tests can check argument parsing alone.
 func NewCmd(runF func(*Options) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "libcare-client [/SOCKET] ARG0 [ARG1 ...]",
-		Short: "Send a command to the libcare-ctl server",
-		Long: `Sends ARG0 ARG1 ... to the server (libcare-ctl server) on SOCKET, default
-` + server.DefaultSocket + ` (else ` + LegacySocket + `), and prints its answer.
-The server runs libcare-ctl's commands (patch, unpatch, info with their
-options) and its own: update (patch every process from the storage),
-storage DIR, startup, execve, stop. --help, --version and completion
-alone are answered here.`,
-		DisableFlagsInUseLine: true,
-		DisableFlagParsing:    true, // every argument belongs to the server's command
-		SilenceErrors:         true,
-		SilenceUsage:          true,
+		Use:                "libcare-client [/SOCKET] ARG0 [ARG1 ...]",
+		Short:              "Send a command to the libcare-ctl server",
+		DisableFlagParsing: true, // every argument belongs to the server's command
+		SilenceErrors:      true,
+		SilenceUsage:       true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if local, err := runLocal(cmd, args); local {
 				return err
@@ -63,9 +56,18 @@ alone are answered here.`,
 			return Run(opts)
 		},
 	}
+	cmd.Long, cmd.DisableFlagsInUseLine = help, true
 	clitool.Setup(cmd)
 	return cmd
 }
+
+// help is the description of --help and the man page.
+const help = `Sends ARG0 ARG1 ... to the server (libcare-ctl server) on SOCKET, default
+` + server.DefaultSocket + ` (else ` + LegacySocket + `), and prints its answer.
+The server runs libcare-ctl's commands (patch, unpatch, info with their
+options) and its own: update (patch every process from the storage),
+storage DIR, startup, execve, stop. --help, --version and completion
+alone are answered here.`
 
 // runLocal answers --help and --version here: they are no server command.
 func runLocal(cmd *cobra.Command, args []string) (bool, error) {
