@@ -11,6 +11,7 @@ import (
 
 func main() {
 	root := patchmake.NewCmd(nil)
+	root.SetArgs(patchmake.Args(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(os.Stderr, "libcare-patch-make: %v\n", err)
 		os.Exit(patchmake.ExitCode(err))

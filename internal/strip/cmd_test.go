@@ -84,18 +84,19 @@ func TestCommandErrors(t *testing.T) {
 		name       string
 		args       []string
 		wantStderr string
+		wantCode   int // 2 for usage errors, 255 like upstream for failures
 	}{
-		{"multiple actions", []string{"-s", "-u", "a", "b"}, "ERROR: Multiple actions specified"},
-		{"no action", []string{"a", "b"}, "usage:"},
-		{"one file", []string{"--undo-link", "a"}, "usage:"},
-		{"not elf", []string{"--strip", "text", "out"}, "not an ELF file"},
-		{"missing", []string{"--rel-fixup", "nothere", "text"}, "no such file"},
+		{"multiple actions", []string{"-s", "-u", "a", "b"}, "ERROR: Multiple actions specified", 2},
+		{"no action", []string{"a", "b"}, "(see kpatch_strip --help)", 2},
+		{"one file", []string{"--undo-link", "a"}, "(see kpatch_strip --help)", 2},
+		{"not elf", []string{"--strip", "text", "out"}, "not an ELF file", 255},
+		{"missing", []string{"--rel-fixup", "nothere", "text"}, "no such file", 255},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stdout, stderr, code := runTool(t, dir, tt.args...)
-			if code != 255 {
-				t.Errorf("got exit %d, want 255", code)
+			if code != tt.wantCode {
+				t.Errorf("got exit %d, want %d", code, tt.wantCode)
 			}
 			if !strings.Contains(stderr, tt.wantStderr) || stdout != "" {
 				t.Errorf("got stdout %q stderr %q, want stderr with %q", stdout, stderr, tt.wantStderr)

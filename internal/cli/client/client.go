@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/server"
 )
 
@@ -65,13 +66,16 @@ func ExitCode(err error) int {
 // NewCmd returns the libcare-client command; runF, when not nil, replaces
 // the action so tests can check argument parsing alone.
 func NewCmd(runF func(*Options) error) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:                "libcare-client [/SOCKET] ARG0 [ARG1 ...]",
 		Short:              "Send a command to the libcare-ctl server",
 		DisableFlagParsing: true, // every argument belongs to the server's command
 		SilenceErrors:      true,
 		SilenceUsage:       true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if local, err := runLocal(cmd, args); local {
+				return err
+			}
 			opts, ok := parseArgs(args)
 			if !ok {
 				fmt.Fprintln(cmd.OutOrStdout(), "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]")
@@ -84,6 +88,29 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 			return Run(opts)
 		},
 	}
+	cmd.Long, cmd.DisableFlagsInUseLine = help, true
+	clitool.Setup(cmd)
+	return cmd
+}
+
+// help is the description of --help and the man page.
+const help = `Sends ARG0 ARG1 ... to the server (libcare-ctl server) on SOCKET, default
+` + server.DefaultSocket + ` (else ` + LegacySocket + `), and prints its answer.
+The server runs libcare-ctl's commands (patch, unpatch, info with their
+options) and its own: update (patch every process from the storage),
+storage DIR, startup, execve, stop. --help, --version and completion
+alone are answered here.`
+
+// runLocal answers --help and --version here: they are no server command.
+func runLocal(cmd *cobra.Command, args []string) (bool, error) {
+	switch {
+	case clitool.IsHelp(args):
+		return true, cmd.Help()
+	case clitool.IsVersion(args):
+		_, err := io.WriteString(cmd.OutOrStdout(), clitool.VersionText(cmd.Name()))
+		return true, err
+	}
+	return false, nil
 }
 
 // parseArgs takes a first argument starting with "/" (or "@", an abstract

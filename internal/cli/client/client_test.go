@@ -34,7 +34,8 @@ func TestParseArgs(t *testing.T) {
 		{"default socket", []string{"info", "-p", "1"}, "", "info -p 1", false},
 		{"socket path", []string{"/tmp/s", "patch", "-p", "1", "f"}, "/tmp/s", "patch -p 1 f", false},
 		{"abstract", []string{"@s", "update"}, "@s", "update", false},
-		{"flags pass through", []string{"-h"}, "", "-h", false},
+		{"flags pass through", []string{"info", "-h"}, "", "info -h", false},
+		{"help to the server", []string{"/tmp/s", "--help"}, "/tmp/s", "--help", false},
 		{"nothing", []string{}, "", "", true},
 		{"socket only", []string{"/tmp/s"}, "", "", true},
 	}
@@ -59,6 +60,20 @@ func TestParseArgs(t *testing.T) {
 				t.Errorf("got socket %q args %q, want %q %q", got.Socket, got.Args, tt.socket, tt.cmd)
 			}
 		})
+	}
+}
+
+// TestLocalHelpAndVersion checks that --help and --version alone are
+// answered without a server.
+func TestLocalHelpAndVersion(t *testing.T) {
+	for args, want := range map[string]string{"--help": "Usage:", "-h": "storage DIR", "--version": "kpatch format: KPATCH1"} {
+		var out strings.Builder
+		cmd := NewCmd(func(o *Options) error { t.Errorf("%s: sent %q to the server", args, o.Args); return nil })
+		cmd.SetArgs([]string{args})
+		cmd.SetOut(&out)
+		if err := cmd.Execute(); err != nil || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: got %v, %q, want %q", args, err, out.String(), want)
+		}
 	}
 }
 

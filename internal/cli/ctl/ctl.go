@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golibcare/golibcare/internal/apply"
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/ptrace"
 	"github.com/golibcare/golibcare/internal/safetext"
@@ -114,7 +115,8 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
 	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil))
-	cmd.CompletionOptions.DisableDefaultCmd = true
+	clitool.Setup(cmd)
+	completeTargets(cmd)
 	return cmd
 }
 

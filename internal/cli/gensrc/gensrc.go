@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/golibcare/golibcare/internal/asm"
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/gensrc"
 )
 
@@ -47,7 +48,7 @@ func fatalf(format string, args ...any) error {
 	return &FatalError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// UsageError is a command line error: usage on stderr, exit status 255.
+// UsageError is a command line error: one line on stderr, exit status 2.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
@@ -73,6 +74,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	clitool.Setup(cmd)
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.StringVarP(&opts.Debug, "debug", "d", "", "log level (hex)")
@@ -110,11 +112,16 @@ FLIST format:
 `
 
 // ExitCode returns the exit status for an error of the command: 1 for
-// FATAL errors, 255 for usage errors (upstream's return -1).
+// FATAL errors like upstream, 2 for usage errors (upstream's return -1
+// made them 255).
 func ExitCode(err error) int {
 	var fe *FatalError
 	if errors.As(err, &fe) {
 		return 1
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return clitool.ExitUsage
 	}
 	return 255
 }
@@ -126,7 +133,7 @@ func Report(w io.Writer, err error) int {
 		fmt.Fprintf(w, "FATAL! %s\n", strings.TrimSuffix(fe.Msg, "\n"))
 		return 1
 	}
-	fmt.Fprintf(w, "kpatch_gensrc: %v\n%s", err, usage)
+	fmt.Fprintf(w, "kpatch_gensrc: %s\n", clitool.UsageText("kpatch_gensrc", err.Error()))
 	return ExitCode(err)
 }
 

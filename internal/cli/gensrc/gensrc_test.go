@@ -62,8 +62,8 @@ func TestUsageErrors(t *testing.T) {
 		cmd.SetErr(&bytes.Buffer{})
 		err := cmd.Execute()
 		var ue *UsageError
-		if !errors.As(err, &ue) || ExitCode(err) != 255 {
-			t.Errorf("%v: got %v (exit %d), want a usage error with exit 255", args, err, ExitCode(err))
+		if !errors.As(err, &ue) || ExitCode(err) != 2 {
+			t.Errorf("%v: got %v (exit %d), want a usage error with exit 2", args, err, ExitCode(err))
 		}
 	}
 }
@@ -120,9 +120,9 @@ func TestBinary(t *testing.T) {
 		{"one input", []string{"-i", "foo.s", "-o", "x.s"}, 1, "FATAL! 2 input files must be specified\n", ""},
 		{"filter without input", []string{"-f", "-o", "x.s"}, 1, "FATAL! input file must be specified\n", ""},
 		{"other mismatch", []string{"-i", "foo.s", "-i", "other.s", "-o", "x.s"}, 1, "FATAL! Blocks of type other mismatch 1-1 vs. 1-1\n", ""},
-		{"no output", []string{"-i", "foo.s", "-i", "bar.s"}, 255, "", ""},
-		{"positional", []string{"-i", "foo.s", "-i", "bar.s", "-o", "x.s", "junk"}, 255, "", ""},
-		{"bad flag", []string{"--bogus"}, 255, "", ""},
+		{"no output", []string{"-i", "foo.s", "-i", "bar.s"}, 2, "", ""},
+		{"positional", []string{"-i", "foo.s", "-i", "bar.s", "-o", "x.s", "junk"}, 2, "", ""},
+		{"bad flag", []string{"--bogus"}, 2, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,8 +133,8 @@ func TestBinary(t *testing.T) {
 			if tt.stderr != "" && stderr != tt.stderr {
 				t.Errorf("got stderr %q, want %q", stderr, tt.stderr)
 			}
-			if tt.code == 255 && !strings.Contains(stderr, "Usage:") {
-				t.Errorf("got stderr %q, want the usage", stderr)
+			if tt.code == 2 && (!strings.HasSuffix(stderr, "(see kpatch_gensrc --help)\n") || strings.Count(stderr, "\n") != 1) {
+				t.Errorf("got stderr %q, want one line pointing to --help", stderr)
 			}
 			if tt.wantFile == "" {
 				return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/kpatch"
 )
 
@@ -31,18 +32,19 @@ type Options struct {
 	Now     func() time.Time
 }
 
-// UsageError is a command-line mistake; kpatch_make exits 1 for it, like
-// upstream's usage().
+// UsageError is a command-line mistake: one line, exit status 2 (upstream
+// exits 1 after its usage(), or 255 for a repeated option).
 type UsageError struct{ Msg string }
 
-func (e *UsageError) Error() string { return e.Msg }
+func (e *UsageError) Error() string { return clitool.UsageText("kpatch_make", e.Msg) }
 
 // ExitCode maps an error returned by the command to the process exit
-// status: 1 for usage errors, 255 (upstream's return -1) for the rest.
+// status: 2 for usage errors, 255 (upstream's return -1) for the rest.
 func ExitCode(err error) int {
 	var u *UsageError
-	if errors.As(err, &u) {
-		return 1
+	var d *duplicateError
+	if errors.As(err, &u) || errors.As(err, &d) {
+		return clitool.ExitUsage
 	}
 	return 255
 }
@@ -59,12 +61,13 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		Short:         "Make a .kpatch file from a stripped patch object",
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &UsageError{Msg: "no input file\n" + usage}
+				return &UsageError{Msg: "no input file"}
 			}
 			if !b.set || b.v == "" {
-				return &UsageError{Msg: "build id (-b) is mandatory\n" + usage}
+				return &UsageError{Msg: "build id (-b) is mandatory"}
 			}
 			opts.BuildID, opts.ID, opts.Output, opts.Input = b.v, i.v, o.v, args[0]
 			if !i.set {
@@ -82,8 +85,9 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		if errors.As(err, &d) {
 			return d
 		}
-		return &UsageError{Msg: err.Error() + "\n" + usage}
+		return &UsageError{Msg: err.Error()}
 	})
+	clitool.Setup(cmd)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.Debug, "debug", "d", false, "print what is written")
 	f.VarP(b.named("buildid"), "buildid", "b", "Build-ID of the target object (40 hex chars)")
@@ -95,7 +99,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 // Run writes the .kpatch file described by opts.
 func Run(opts *Options) error {
 	if opts.ID == "" {
-		return &UsageError{Msg: "patch id (-i) must not be empty\n" + usage}
+		return &UsageError{Msg: "patch id (-i) must not be empty"}
 	}
 	if len(opts.BuildID) != kpatch.BuildIDLen {
 		// Upstream only logs this and goes on; a short id still loads.

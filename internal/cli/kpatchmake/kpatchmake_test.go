@@ -25,11 +25,11 @@ func TestFlags(t *testing.T) {
 			want: Options{BuildID: "abc", ID: DefaultID, Output: "foo.kpatch", Input: "foobar.stripped"}},
 		{name: "with id", args: []string{"-d", "-b", "abc", "-i", "0002", "in"},
 			want: Options{BuildID: "abc", ID: "0002", Input: "in", Debug: true}},
-		{name: "no build id", args: []string{"in"}, wantErr: "-b", wantCode: 1},
-		{name: "no input", args: []string{"-b", "x"}, wantErr: "no input", wantCode: 1},
-		{name: "duplicate id", args: []string{"-b", "x", "-i", "1", "-i", "2", "in"}, wantErr: "duplicate inputted patch id", wantCode: 255},
-		{name: "duplicate build id", args: []string{"-b", "x", "-b", "y", "in"}, wantErr: "duplicate inputted buildid", wantCode: 255},
-		{name: "unknown option", args: []string{"-v", "-b", "x", "in"}, wantErr: "unknown shorthand", wantCode: 1},
+		{name: "no build id", args: []string{"in"}, wantErr: "-b", wantCode: 2},
+		{name: "no input", args: []string{"-b", "x"}, wantErr: "no input", wantCode: 2},
+		{name: "duplicate id", args: []string{"-b", "x", "-i", "1", "-i", "2", "in"}, wantErr: "duplicate inputted patch id", wantCode: 2},
+		{name: "duplicate build id", args: []string{"-b", "x", "-b", "y", "in"}, wantErr: "duplicate inputted buildid", wantCode: 2},
+		{name: "unknown option", args: []string{"-v", "-b", "x", "in"}, wantErr: "unknown shorthand", wantCode: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got *Options

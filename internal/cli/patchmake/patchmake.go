@@ -14,16 +14,18 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	pm "github.com/golibcare/golibcare/internal/patchmake"
 )
 
-const usage = `usage: libcare-patch-make [-h|--help] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
-	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs=N] [-v] \
+// synopsis is the command line, as upstream's usage() prints it.
+const synopsis = `libcare-patch-make [-h|--help] [--version] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
+	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs[=N]] [-v] \
 	[-p|--strip=N] [--series=SERIES] [-o|--output=DIR] [--build-system=NAME] [--configure=ARGS] \
 	[--build=CMD --install=CMD] [--no-cache] PATCH1 PATCH2 ...
-       libcare-patch-make [options] --git A..B|B [REPO]
+  libcare-patch-make [options] --git A..B|B [REPO]`
 
-Run from the project's top directory. The build system is detected there
+const description = `Run from the project's top directory. The build system is detected there
 (a makefile or ./lpmakefile; else ./configure, run first; else
 CMakeLists.txt; else meson.build) or named by --build-system (make,
 configure, cmake, meson, command); --build and --install run your own
@@ -50,18 +52,25 @@ type Options struct {
 	strip  int      // -p
 }
 
-// UsageError is a command-line mistake: usage is printed, exit status 1.
+// UsageError is a command-line mistake: one line, exit status 2.
 type UsageError struct{ Msg string }
 
-func (e *UsageError) Error() string { return e.Msg + "\n" + usage }
+func (e *UsageError) Error() string { return clitool.UsageText("libcare-patch-make", e.Msg) }
+
+// ExitUsage is the exit status of a usage error.
+const ExitUsage = clitool.ExitUsage
 
 // ExitCode maps an error from the command to the exit status: 128+signal
-// after SIGINT/SIGTERM (sources restored), 1 for everything else, as the
-// upstream script's exit 1.
+// after SIGINT/SIGTERM (sources restored), 2 for a usage error, 1 for
+// every failure, as the upstream script's exit 1.
 func ExitCode(err error) int {
 	var se *pm.SignalError
 	if errors.As(err, &se) {
 		return se.ExitCode()
+	}
+	var u *UsageError
+	if errors.As(err, &u) {
+		return ExitUsage
 	}
 	return 1
 }
@@ -71,11 +80,14 @@ func ExitCode(err error) int {
 func NewCmd(runF func(*Options) error) *cobra.Command {
 	opts := &Options{}
 	cmd := &cobra.Command{
-		Use:           "libcare-patch-make [options] PATCH...",
-		Short:         "Build a project twice and make .kpatch files from a diff",
-		Long:          usage,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Use:   synopsis,
+		Short: "Build a project twice and make .kpatch files from a diff",
+		Long:  description,
+
+		DisableFlagsInUseLine: true,
+		SilenceErrors:         true,
+		SilenceUsage:          true,
+		Args:                  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Configured = cmd.Flags().Changed("configure")
 			if err := opts.complete(args); err != nil {
@@ -91,6 +103,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &UsageError{Msg: err.Error()}
 	})
+	clitool.Setup(cmd)
 	f := cmd.Flags()
 	f.BoolVarP(&opts.Update, "update", "u", false, "skip both builds, only make patches again")
 	f.BoolVarP(&opts.Clean, "clean", "c", false, "run make clean and remove lpmake dirs first")
@@ -98,7 +111,8 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringVarP(&opts.DestDirVar, "destdir", "d", "DESTDIR", "make variable naming the install root")
 	f.StringVarP(&opts.ID, "id", "i", pm.DefaultID, "patch id (at most 7 characters)")
 	f.StringVarP(&opts.BuildID, "buildid", "b", "", "Build-ID written into the patch and its file name")
-	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "make -j N")
+	f.VarP((*jobs)(&opts.Jobs), "jobs", "j", "make -j N; -j alone: as many jobs as CPUs")
+	f.Lookup("jobs").NoOptDefVal = jobsAuto
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "show every command")
 	f.StringVar(&opts.GitRange, "git", "", "build the patch from a git range A..B (or B: its parent..B)")
 	f.StringArrayVar(&opts.series, "series", nil, "apply the patches of a quilt series file, in order, before PATCH...")

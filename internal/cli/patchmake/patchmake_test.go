@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -63,13 +64,21 @@ func TestFlags(t *testing.T) {
 				PatchOpts: map[string]pm.PatchOpts{filepath.Join(dir, "two.patch"): {Strip: 0, Reverse: true}}}},
 		{name: "directory without series", args: []string{dir + "/.."}, wantErr: dir + "/..: a directory without a quilt series file (series or patches/series)"},
 		{name: "git and series", args: []string{"--git", "HEAD", "--series", series}, wantErr: "--git and --series exclude each other"},
+		{name: "bare -j last", args: []string{"p", "-j"},
+			want: pm.Options{Patches: []string{"p"}, ID: "0001", DestDirVar: "DESTDIR", Jobs: runtime.NumCPU()}},
+		{name: "bare -j before an option", args: []string{"-j", "-v", "p"},
+			want: pm.Options{Patches: []string{"p"}, ID: "0001", DestDirVar: "DESTDIR", Jobs: runtime.NumCPU(), Verbose: true}},
+		{name: "glued -j", args: []string{"-j3", "p"},
+			want: pm.Options{Patches: []string{"p"}, ID: "0001", DestDirVar: "DESTDIR", Jobs: 3}},
+		{name: "-j then a file", args: []string{"-j", "/x.patch"},
+			wantErr: `invalid argument "/x.patch" for "-j, --jobs" flag: want a number of jobs, not "/x.patch"`},
 		{name: "negative strip", args: []string{"-p", "-2", "p"}, wantErr: "-p needs a number of components (0 or more)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *Options
 			cmd := NewCmd(func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
+			cmd.SetArgs(Args(tt.args))
 			cmd.SetOut(io.Discard)
 			cmd.SetErr(io.Discard)
 			err := cmd.Execute()
@@ -78,8 +87,8 @@ func TestFlags(t *testing.T) {
 				if !errors.As(err, &u) || u.Msg != tt.wantErr {
 					t.Fatalf("got error %v, want usage error %q", err, tt.wantErr)
 				}
-				if code := ExitCode(err); code != 1 {
-					t.Errorf("got exit code %d, want 1", code)
+				if code := ExitCode(err); code != ExitUsage {
+					t.Errorf("got exit code %d, want %d", code, ExitUsage)
 				}
 				return
 			}

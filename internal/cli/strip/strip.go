@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	kstrip "github.com/golibcare/golibcare/internal/strip"
 )
 
@@ -40,13 +42,18 @@ var ErrMultipleActions = errors.New("ERROR: Multiple actions specified")
 // UsageError is a command-line mistake.
 type UsageError struct{ Msg string }
 
-func (e *UsageError) Error() string { return e.Msg }
+func (e *UsageError) Error() string { return clitool.UsageText("kpatch_strip", e.Msg) }
 
-// ExitCode maps an error of the command to the exit status: 255 for every
-// failure, usage errors included, like upstream's return -1 from main.
+// ExitCode maps an error of the command to the exit status: 2 for a usage
+// error (more than one action included), 255 for every failure like
+// upstream's return -1 from main.
 func ExitCode(err error) int {
-	if err == nil {
+	var u *UsageError
+	switch {
+	case err == nil:
 		return 0
+	case errors.As(err, &u) || errors.Is(err, ErrMultipleActions):
+		return clitool.ExitUsage
 	}
 	return 255
 }
@@ -63,11 +70,13 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           "kpatch_strip (-s|-r|-u) <file1> <file2>",
 		Short:         "Turn a patched binary linked with -Wl,-q into a patch object",
+		Long:          "One action per run:\n" + strings.TrimPrefix(usage, "usage:\n"),
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Mode == ModeNone || len(args) != 2 {
-				return &UsageError{Msg: "exactly one action and two files are required\n" + usage}
+				return &UsageError{Msg: "exactly one action and two files are required"}
 			}
 			opts.First, opts.Second = args[0], args[1]
 			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -81,8 +90,9 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		if errors.Is(err, ErrMultipleActions) {
 			return ErrMultipleActions
 		}
-		return &UsageError{Msg: err.Error() + "\n" + usage}
+		return &UsageError{Msg: err.Error()}
 	})
+	clitool.Setup(cmd)
 	f := cmd.Flags()
 	// Like getopt's "+": options end at the first file name.
 	f.SetInterspersed(false)
@@ -140,7 +150,7 @@ func Run(opts *Options) error {
 	case ModeUndoLink:
 		return inPlace(opts, func(orig, patch []byte) ([]byte, error) { return kstrip.UndoLink(orig, patch, log) })
 	}
-	return &UsageError{Msg: usage}
+	return &UsageError{Msg: "no action (-s, -r or -u) given"}
 }
 
 // inPlace runs pass over the original and the stripped file and rewrites the

@@ -48,7 +48,7 @@ func TestFlags(t *testing.T) {
 					t.Errorf("got %v, want %v", err, tt.wantErr)
 				}
 			case tt.usage:
-				if !errors.As(err, &u) || !strings.Contains(err.Error(), "usage:") {
+				if !errors.As(err, &u) || !strings.Contains(err.Error(), "(see kpatch_strip --help)") {
 					t.Errorf("got %v, want a usage error", err)
 				}
 			default:
@@ -59,8 +59,8 @@ func TestFlags(t *testing.T) {
 					t.Errorf("got %+v, want %+v", *got, tt.want)
 				}
 			}
-			if err != nil && ExitCode(err) != 255 {
-				t.Errorf("got exit code %d, want 255", ExitCode(err))
+			if err != nil && ExitCode(err) != 2 {
+				t.Errorf("got exit code %d, want 2 for a usage error", ExitCode(err))
 			}
 		})
 	}
