@@ -37,6 +37,10 @@ type Options struct {
 	// MaxSize is the default of patch --max-size (0: kpatch.DefaultMaxSize);
 	// the server passes its own.
 	MaxSize int64
+	// TrustedKeys is the server's signature policy: when this directory
+	// holds keys (*.pub), every patch must carry a valid signature by
+	// one of them ("" = no policy).
+	TrustedKeys string
 }
 
 func (o *Options) level() int { return levelInfo + o.Verbose }
@@ -94,7 +98,8 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetErr(stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
-	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil))
+	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil),
+		newKeygenCmd(opts), newSignCmd(opts))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }

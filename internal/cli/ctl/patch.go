@@ -10,6 +10,7 @@ import (
 
 	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // PatchOptions are the parsed arguments of `patch`.
@@ -20,6 +21,12 @@ type PatchOptions struct {
 	Path    string
 	// MaxSize bounds the patch files read (--max-size).
 	MaxSize Size
+	// Verify (--verify) refuses a patch without a valid signature by a
+	// key of Keys (--keys).
+	Verify bool
+	Keys   string
+	// DryRun (--dry-run) stops before the jumps and reports.
+	DryRun bool
 }
 
 func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
@@ -28,7 +35,7 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 		opts.MaxSize = Size(o.MaxSize)
 	}
 	cmd := &cobra.Command{
-		Use:     "patch -p <PID|all> [--timeout D] [--max-size N] <PATCH>",
+		Use:     "patch -p <PID|all> [--timeout D] [--max-size N] [--verify [--keys DIR]] [--dry-run] <PATCH>",
 		Aliases: []string{"patch-user"},
 		Short:   "apply a .kpatch file or a patch directory to processes",
 		Args:    usageArgs(1),
@@ -43,6 +50,9 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patched functions to leave the stacks")
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "refuse a patch without a valid FILE.sig by a trusted key")
+	cmd.Flags().StringVar(&opts.Keys, "keys", signature.DefaultKeysDir, "directory of trusted public keys (*.pub)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "do everything up to the jumps, leave the process as it was, report")
 	return cmd
 }
 
@@ -52,7 +62,11 @@ func RunPatch(opts *PatchOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := apply.OpenSourceMax(opts.Path, int64(opts.MaxSize))
+	verify, err := opts.verifier()
+	if err != nil {
+		return err
+	}
+	src, err := apply.OpenSourceVerified(opts.Path, int64(opts.MaxSize), verify)
 	if err != nil {
 		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
 			opts.errorf("%v", err)
