@@ -99,7 +99,7 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
 	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil),
-		newKeygenCmd(opts), newSignCmd(opts))
+		newKeygenCmd(opts), newSignCmd(opts), newInspectCmd(opts, nil))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
