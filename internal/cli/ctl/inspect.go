@@ -78,7 +78,9 @@ func RunInspect(opts *InspectOptions) error {
 }
 
 func printReport(o *Options, r *inspect.Report) {
-	line := func(k, format string, args ...any) { printLine(o.Stdout, "%-25s "+format, append([]any{k + ":"}, args...)...) }
+	line := func(k, format string, args ...any) {
+		printLine(o.Stdout, "%-25s "+format, append([]any{k + ":"}, args...)...)
+	}
 	line("Patch", "%s", r.Path)
 	line("Patch id", "%s", r.ID)
 	if r.Level != nil {
