@@ -26,6 +26,11 @@ type Options struct {
 	// back completely and fails with ErrInterrupted; once a jump is
 	// written, the run completes.
 	Interrupted func() os.Signal
+	// DryRun stops the run where it would start changing the target:
+	// everything is read, resolved, relocated and placed, the target is
+	// stopped once and its threads checked, and nothing is mapped or
+	// written. Result.Plan says what was found. Hooks do not run.
+	DryRun bool
 }
 
 // ErrInterrupted is wrapped by the error of a run that Options.Interrupted
@@ -57,8 +62,11 @@ type Result struct {
 	Count int
 	// Frozen is the total time the target's threads were stopped.
 	Frozen time.Duration
-	// Patches names the applied or removed patches.
+	// Patches names the applied or removed patches (with DryRun: those
+	// that would be, at the addresses chosen).
 	Patches []PatchInfo
+	// Plan is set by a dry run.
+	Plan *Plan
 }
 
 // session is one attachment to a target; it accounts for the time the

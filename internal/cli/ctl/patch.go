@@ -82,7 +82,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	info("Applying patch for %d with %s", pid, opts.Path)
 	opts.targeting(pid)
 	res, err := opts.patch(pid, src, all, in)
-	if res != nil && res.Frozen > 0 {
+	if res != nil && res.Frozen > 0 && !opts.DryRun {
 		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
 	if err != nil && all && vanished(pid, err) {
@@ -97,6 +97,10 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	}
 	if res.Count == 0 {
 		info("No patch(es) applicable to PID '%d' have been found", pid)
+		return nil
+	}
+	if opts.DryRun {
+		opts.printPlan("apply", pid, res, opts.Timeout)
 		return nil
 	}
 	info("%d patch hunk(s) have been successfully applied to PID '%d'", res.Count, pid)
@@ -116,6 +120,6 @@ func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interr
 	return apply.Patch(h, src, apply.Options{
 		Timeout: opts.Timeout, All: all,
 		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables, Interrupted: in.Signal,
+		Tables: apply.LoadTables, Interrupted: in.Signal, DryRun: opts.DryRun,
 	})
 }

@@ -18,12 +18,13 @@ type UnpatchOptions struct {
 	ID      string
 	Timeout time.Duration
 	Objects []string // Build-IDs or object names
+	DryRun  bool
 }
 
 func newUnpatchCmd(o *Options, runF func(*UnpatchOptions) error) *cobra.Command {
 	opts := &UnpatchOptions{Options: o}
 	cmd := &cobra.Command{
-		Use:     "unpatch -p <PID|all> [-i <patch-id>] [BuildID-or-objname ...]",
+		Use:     "unpatch -p <PID|all> [-i <patch-id>] [--dry-run] [BuildID-or-objname ...]",
 		Aliases: []string{"unpatch-user"},
 		Short:   "cancel applied patches (all of them, newest first, without -i)",
 		RunE: func(c *cobra.Command, args []string) error {
@@ -37,6 +38,7 @@ func newUnpatchCmd(o *Options, runF func(*UnpatchOptions) error) *cobra.Command 
 	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
 	cmd.Flags().StringVarP(&opts.ID, "id", "i", "", "patch id to cancel (default: every patch)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patch code to leave the stacks")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "stop once, check the threads, change nothing, report")
 	return cmd
 }
 
@@ -58,7 +60,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, in *interrupts) error 
 	}
 	opts.targeting(pid)
 	res, err := opts.unpatch(pid, in)
-	if res != nil && res.Frozen > 0 {
+	if res != nil && res.Frozen > 0 && !opts.DryRun {
 		info("PID '%d' process unpatch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
 	switch {
@@ -79,6 +81,10 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, in *interrupts) error 
 		opts.errorf("%v", err)
 		return &reportedError{err}
 	}
+	if opts.DryRun {
+		opts.printPlan("cancel", pid, res, opts.Timeout)
+		return nil
+	}
 	info("%d patch hunk(s) were successfully cancelled from PID '%d'", res.Count, pid)
 	return nil
 }
@@ -95,6 +101,6 @@ func (opts *UnpatchOptions) unpatch(pid int, in *interrupts) (*apply.Result, err
 	return apply.Unpatch(h, opts.ID, opts.Objects, apply.Options{
 		Timeout: opts.Timeout,
 		Logf:    opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables, Interrupted: in.Signal,
+		Tables: apply.LoadTables, Interrupted: in.Signal, DryRun: opts.DryRun,
 	})
 }
