@@ -63,6 +63,9 @@ func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
+	if errors.Is(err, ErrNotCurrent) {
+		return 1 // status: an answer, not a failure
+	}
 	return 255
 }
 
@@ -99,7 +102,7 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
 	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil),
-		newKeygenCmd(opts), newSignCmd(opts), newInspectCmd(opts, nil))
+		newKeygenCmd(opts), newSignCmd(opts), newInspectCmd(opts, nil), newStatusCmd(opts, nil))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
