@@ -172,7 +172,8 @@ func (s *Scanner) unreadable(pid int, comm string, cause error) ([]Entry, error)
 // state classifies e; st may be nil.
 func state(pid int, st *procfs.Status, e Entry) (State, string) {
 	for _, a := range e.Applied {
-		if a == e.Store {
+		// A flat store (<BuildID>.kpatch) has no levels: the id decides.
+		if a.ID == e.Store.ID && (a.Level == e.Store.Level || e.Store.Level == 0) {
 			return Patched, ""
 		}
 	}
