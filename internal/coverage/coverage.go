@@ -8,7 +8,6 @@ package coverage
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -205,5 +204,3 @@ func AllCurrent(es []Entry) bool {
 	}
 	return true
 }
-
-func isRoot() bool { return os.Geteuid() == 0 }

@@ -45,3 +45,5 @@ func Obstacles(pid int, st *procfs.Status) string {
 	}
 	return strings.Join(why, "; ")
 }
+
+func isRoot() bool { return os.Geteuid() == 0 }
