@@ -46,8 +46,10 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("%s: %w", j.obj.Name, err)
 		}
 	}
-	if err := src.RunHook("before", h.Pid()); err != nil {
-		return nil, err
+	if !opt.DryRun {
+		if err := src.RunHook("before", h.Pid()); err != nil {
+			return nil, err
+		}
 	}
 	s := &session{pid: h.Pid(), snap: snap, opt: opt}
 	if err := s.place(h, jobs); err != nil {
@@ -60,6 +62,9 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s.seccomp.expect(s, patchCalls(jobs))
+	if opt.DryRun {
+		return s.dryPatch(jobs)
+	}
 	s.noteRegions(jobs)
 	err = s.patch(jobs)
 	res := &Result{Frozen: s.frozen, Waited: s.waited, Already: already}
@@ -230,17 +235,15 @@ type write struct {
 // the jumps and records the patches. Once the first jump is written, it
 // finishes (Options.Interrupted is no longer polled).
 func (s *session) commit(jobs []*job, mods moduleSet) error {
-	var ranges []protRange
 	var writes []write
 	for _, j := range jobs {
 		for i, in := range j.infos {
 			if !in.IsNew() {
-				ranges = append(ranges, protRange{in.Daddr, in.Daddr + uint64(in.Dlen), j.funcName(in)})
 				writes = append(writes, write{j, i, hunk(in)})
 			}
 		}
 	}
-	if err := s.waitSafe(ranges, mods); err != nil {
+	if err := s.waitSafe(patchRanges(jobs), mods); err != nil {
 		return err
 	}
 	for _, w := range writes {

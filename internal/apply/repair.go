@@ -58,6 +58,9 @@ func Repair(h Host, opt Options) (string, error) {
 // discoverRepaired repairs leftovers, logs what it did and returns a
 // snapshot of the repaired process.
 func discoverRepaired(h Host, opt Options) (*Snapshot, error) {
+	if opt.DryRun {
+		return Discover(h) // a dry run changes nothing, leftovers included
+	}
 	snap, line, err := repairRounds(h, opt)
 	if line != "" {
 		opt.Logf("pid %d: repaired: %s", h.Pid(), line)

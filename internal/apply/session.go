@@ -33,6 +33,11 @@ type Options struct {
 	// when it is the same file (Build-ID, id and header with its CRC-32);
 	// otherwise an applied id is refused.
 	Idempotent bool
+	// DryRun stops the run where it would start changing the target:
+	// everything is read, resolved, relocated and placed, the target is
+	// stopped once and its threads checked, and nothing is mapped or
+	// written. Result.Plan says what was found. Hooks do not run.
+	DryRun bool
 }
 
 // ErrInterrupted is wrapped by the error of a run that Options.Interrupted
@@ -70,8 +75,11 @@ type Result struct {
 	// Already lists the patches Options.Idempotent found applied from the
 	// same file, which Patch left as they were.
 	Already []PatchInfo
-	// Patches names the applied or removed patches.
+	// Patches names the applied or removed patches (with DryRun: those
+	// that would be, at the addresses chosen).
 	Patches []PatchInfo
+	// Plan is set by a dry run.
+	Plan *Plan
 }
 
 // session is one attachment to a target; it accounts for the time the

@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -27,6 +28,9 @@ type Source struct {
 	Path    string
 	file    *PatchFile // set for a single file
 	maxSize int64
+	// verify, when set, checks every patch file's bytes before they are
+	// decoded (a signature: see internal/signature).
+	verify func(path string, data []byte) error
 }
 
 // OpenSource opens path with the default size limit,
@@ -37,30 +41,42 @@ func OpenSource(path string) (*Source, error) { return OpenSourceMax(path, kpatc
 // patch file of more than maxSize bytes is read. A file is fully validated
 // now so that a bad file fails before any process is touched.
 func OpenSourceMax(path string, maxSize int64) (*Source, error) {
+	return OpenSourceVerified(path, maxSize, nil)
+}
+
+// OpenSourceVerified is OpenSourceMax with verify run over the bytes of
+// every patch file before they are decoded: the bytes checked are the
+// bytes applied.
+func OpenSourceVerified(path string, maxSize int64, verify func(path string, data []byte) error) (*Source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{Path: path, maxSize: maxSize}
+	s := &Source{Path: path, maxSize: maxSize, verify: verify}
 	if fi.IsDir() {
 		return s, nil
 	}
-	if s.file, err = loadPatch(path, maxSize); err != nil {
+	if s.file, err = s.load(path); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// loadPatch reads and validates one patch file: a regular file (a FIFO or
+// load reads and validates one patch file: a regular file (a FIFO or
 // a device is refused without blocking) of at most maxSize bytes, whose
 // header agrees with its ELF before it is read whole.
-func loadPatch(path string, maxSize int64) (*PatchFile, error) {
+func (s *Source) load(path string) (*PatchFile, error) {
 	f, fi, err := regfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	kf, err := kpatch.Load(f, fi.Size(), maxSize)
+	var kf *kpatch.File
+	if s.verify != nil {
+		kf, err = s.loadVerified(f, path, fi.Size())
+	} else {
+		kf, err = kpatch.Load(f, fi.Size(), s.max())
+	}
 	if errors.Is(err, kpatch.ErrTooLarge) {
 		return nil, fmt.Errorf("%s: %w (raise it with --max-size)", path, err)
 	}
@@ -71,6 +87,25 @@ func loadPatch(path string, maxSize int64) (*PatchFile, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &PatchFile{Path: path, File: kf}, nil
+}
+
+// loadVerified reads the whole file (the signature covers every byte),
+// checks it, then decodes it.
+func (s *Source) loadVerified(f *os.File, path string, size int64) (*kpatch.File, error) {
+	if size > s.max() {
+		return nil, fmt.Errorf("%d bytes exceed the limit of %d bytes: %w", size, s.max(), kpatch.ErrTooLarge)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, s.max()+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > s.max() {
+		return nil, fmt.Errorf("file grew past the limit of %d bytes: %w", s.max(), kpatch.ErrTooLarge)
+	}
+	if err := s.verify(path, b); err != nil {
+		return nil, err
+	}
+	return kpatch.Decode(b)
 }
 
 // max is the size limit; a Source built as a literal gets the default.
@@ -96,7 +131,7 @@ func (s *Source) Lookup(buildID string) (*PatchFile, error) {
 		return nil, nil
 	}
 	latest := filepath.Join(s.Path, buildID, "latest")
-	if p, err := loadPatch(filepath.Join(latest, "kpatch.bin"), s.max()); err == nil {
+	if p, err := s.load(filepath.Join(latest, "kpatch.bin")); err == nil {
 		target, err := os.Readlink(latest)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", latest, err)
@@ -110,7 +145,7 @@ func (s *Source) Lookup(buildID string) (*PatchFile, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	p, err := loadPatch(filepath.Join(s.Path, buildID+".kpatch"), s.max())
+	p, err := s.load(filepath.Join(s.Path, buildID+".kpatch"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -55,6 +55,9 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s.seccomp.expect(s, unpatchCalls(us))
+	if opt.DryRun {
+		return s.dryUnpatch(us)
+	}
 	err = s.unpatch(us)
 	res := &Result{Frozen: s.frozen, Waited: s.waited}
 	if err != nil {
@@ -176,9 +179,9 @@ func jumpTarget(b []byte, daddr uint64) (uint64, bool) {
 	return daddr + 5 + uint64(int64(int32(binary.LittleEndian.Uint32(b[1:])))), true
 }
 
-// unpatch removes the patches in one stop. Once the first original byte is
-// written, it finishes (Options.Interrupted is no longer polled).
-func (s *session) unpatch(us []*undoing) error {
+// unpatchRanges are the new code and the regions of us, which no thread
+// may be inside when they are removed.
+func (s *session) unpatchRanges(us []*undoing) []protRange {
 	var ranges []protRange
 	for _, u := range us {
 		for _, in := range u.infos {
@@ -188,6 +191,13 @@ func (s *session) unpatch(us []*undoing) error {
 	for _, u := range us {
 		ranges = append(ranges, protRange{u.a.Start, u.a.CodeEnd, "patch " + u.a.ID()})
 	}
+	return ranges
+}
+
+// unpatch removes the patches in one stop. Once the first original byte is
+// written, it finishes (Options.Interrupted is no longer polled).
+func (s *session) unpatch(us []*undoing) error {
+	ranges := s.unpatchRanges(us)
 	mods := s.modules()
 	return s.held(func() error {
 		if err := s.stop(); err != nil {

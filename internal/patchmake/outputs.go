@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // dedupTargets finds outputs that would write the same patch file. Two
@@ -70,6 +71,12 @@ func (r *run) writePatches(outs []Output) error {
 				return err
 			}
 			written = append(written, o.Kpatch)
+			if r.o.Sign != "" {
+				if err := signature.SignFile(r.o.Sign, o.Kpatch); err != nil {
+					return fmt.Errorf("sign %s: %w", o.Kpatch, err)
+				}
+				written = append(written, signature.SigPath(o.Kpatch))
+			}
 		}
 		fmt.Fprintf(r.o.Stdout, "patch for %s is in %s\n", o.Original, o.Kpatch)
 	}

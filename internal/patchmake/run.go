@@ -40,6 +40,7 @@ type Options struct {
 	Dir        string   // the project's tree, where its build starts (default ".")
 	OutDir     string   // -o: lpmake/, patchroot/ and .lpmaketmp/ go here (default Dir)
 	NoCache    bool     // --no-cache: do not reuse an earlier original build
+	Sign       string   // --sign: private key writing <patch>.sig beside each patch
 
 	BuildSystem   string // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
 	ConfigureArgs string // --configure: arguments of ./configure, cmake or meson setup

@@ -173,7 +173,7 @@ func (p *Process) epermCause(tid int) string {
 	}
 	st, err := procfs.ReadStatus(tid)
 	if err == nil && st.TracerPid != 0 {
-		why = append(why, "already traced by "+describeTracer(st.TracerPid))
+		why = append(why, "already traced by "+DescribeTracer(st.TracerPid))
 	}
 	if err == nil && st.State == "Z" {
 		why = append(why, "the process is a zombie")
@@ -192,8 +192,8 @@ func (p *Process) epermCause(tid int) string {
 	return strings.Join(why, "; ")
 }
 
-// describeTracer names the process owning tracer thread tid.
-func describeTracer(tid int) string {
+// DescribeTracer names the process owning tracer thread tid.
+func DescribeTracer(tid int) string {
 	s := "pid " + strconv.Itoa(tid)
 	if st, err := procfs.ReadStatus(tid); err == nil {
 		if st.Tgid != tid {

@@ -40,6 +40,10 @@ type Options struct {
 	// Processes lists the processes `-p all` and `-p name:` choose from
 	// (nil: every process); tests narrow it to their own.
 	Processes func() ([]int, error)
+	// TrustedKeys is the server's signature policy: when this directory
+	// holds keys (*.pub), every patch must carry a valid signature by
+	// one of them ("" = no policy).
+	TrustedKeys string
 }
 
 func (o *Options) level() int { return levelInfo + o.Verbose }
@@ -73,6 +77,9 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &u):
 		return ExitUsage
+	}
+	if errors.Is(err, ErrNotCurrent) {
+		return 1 // status: an answer, not a failure
 	}
 	return ExitFailure
 }
@@ -114,7 +121,8 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetErr(stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
-	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil))
+	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil),
+		newKeygenCmd(opts), newSignCmd(opts), newInspectCmd(opts, nil), newStatusCmd(opts, nil))
 	clitool.Setup(cmd)
 	completeTargets(cmd)
 	return cmd

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 func TestFlags(t *testing.T) {
@@ -19,7 +21,9 @@ func TestFlags(t *testing.T) {
 		c.AddCommand(
 			newPatchCmd(o, func(p *PatchOptions) error { got = *p; return nil }),
 			newUnpatchCmd(o, func(p *UnpatchOptions) error { got = *p; return nil }),
-			newInfoCmd(o, func(p *InfoOptions) error { got = *p; return nil }))
+			newInfoCmd(o, func(p *InfoOptions) error { got = *p; return nil }),
+			newStatusCmd(o, func(p *StatusOptions) error { got = *p; return nil }),
+			newInspectCmd(o, func(p *InspectOptions) error { got = *p; return nil }))
 		return c
 	}
 	tests := []struct {
@@ -28,19 +32,31 @@ func TestFlags(t *testing.T) {
 		want func(o *Options) any
 	}{
 		{"patch", []string{"-v", "patch", "-p", "12", "--timeout", "5s", "x.kpatch"}, func(o *Options) any {
-			return PatchOptions{Options: o, Pid: "12", Timeout: 5 * time.Second, Path: "x.kpatch", MaxSize: 256 << 20}
+			return PatchOptions{Options: o, Pid: "12", Timeout: 5 * time.Second, Path: "x.kpatch", MaxSize: 256 << 20, Keys: signature.DefaultKeysDir}
 		}},
 		{"patch-user alias", []string{"patch-user", "-p", "all", "dir"}, func(o *Options) any {
-			return PatchOptions{Options: o, Pid: "all", Timeout: 3 * time.Second, Path: "dir", MaxSize: 256 << 20}
+			return PatchOptions{Options: o, Pid: "all", Timeout: 3 * time.Second, Path: "dir", MaxSize: 256 << 20, Keys: signature.DefaultKeysDir}
 		}},
 		{"patch max size", []string{"patch", "--max-size", "1G", "-p", "3", "x"}, func(o *Options) any {
-			return PatchOptions{Options: o, Pid: "3", Timeout: 3 * time.Second, Path: "x", MaxSize: 1 << 30}
+			return PatchOptions{Options: o, Pid: "3", Timeout: 3 * time.Second, Path: "x", MaxSize: 1 << 30, Keys: signature.DefaultKeysDir}
+		}},
+		{"patch verify dry run", []string{"patch", "--verify", "--keys", "k", "--dry-run", "-p", "3", "x"}, func(o *Options) any {
+			return PatchOptions{Options: o, Pid: "3", Timeout: 3 * time.Second, Path: "x", MaxSize: 256 << 20, Verify: true, Keys: "k", DryRun: true}
+		}},
+		{"unpatch dry run", []string{"unpatch", "--dry-run", "-p", "7"}, func(o *Options) any {
+			return UnpatchOptions{Options: o, Pid: "7", Timeout: 3 * time.Second, Objects: []string{}, DryRun: true}
 		}},
 		{"unpatch with objects", []string{"unpatch-user", "-p", "7", "-i", "0001", "a", "libb.so"}, func(o *Options) any {
 			return UnpatchOptions{Options: o, Pid: "7", ID: "0001", Timeout: 3 * time.Second, Objects: []string{"a", "libb.so"}}
 		}},
 		{"info json", []string{"info-user", "-p", "5", "--json"}, func(o *Options) any {
 			return InfoOptions{Options: o, Pid: "5", JSON: true}
+		}},
+		{"status", []string{"status", "--store", "s", "--json"}, func(o *Options) any {
+			return StatusOptions{Options: o, Store: "s", Pid: "all", JSON: true}
+		}},
+		{"inspect", []string{"inspect", "--json", "--keys", "k", "f"}, func(o *Options) any {
+			return InspectOptions{Options: o, Path: "f", JSON: true, Keys: "k", MaxSize: 256 << 20}
 		}},
 	}
 	for _, tc := range tests {
@@ -58,6 +74,10 @@ func TestFlags(t *testing.T) {
 			case UnpatchOptions:
 				o = g.Options
 			case InfoOptions:
+				o = g.Options
+			case StatusOptions:
+				o = g.Options
+			case InspectOptions:
 				o = g.Options
 			}
 			if want := tc.want(o); !reflect.DeepEqual(got, want) {

@@ -185,31 +185,6 @@ func waitAdvance(t *testing.T, tg *target, first int) {
 	t.Fatalf("counters %v did not all advance", start)
 }
 
-// TestAll patches with `-p all`: only our program has the patch's
-// Build-ID (built with flags no other test uses), and the unpatch names a
-// patch id only this test uses, so other processes are only read.
-func TestAll(t *testing.T) {
-	dir := testutil.CopyFixture(t, "ctl")
-	pb := buildPatch(t, dir, testutil.ManualOpts{Orig: "foo.c", Patched: "bar.c", CFlags: []string{"-O1"}, ID: "alltst", Out: "fooall"})
-	tg := startTarget(t, pb.Binary)
-	tg.wait(t, "Hello world!\n")
-	r := testutil.MustCtl(t, "patch", "-p", "all", pb.Kpatch)
-	wantLines(t, r.Stdout, fmt.Sprintf("1 patch hunk(s) have been successfully applied to PID '%d'", tg.pid))
-	if n := strings.Count(r.Stdout, "successfully applied"); n != 1 {
-		t.Errorf("got %d patched processes, want 1\n%s", n, r.Stdout)
-	}
-	tg.skip()
-	tg.wait(t, "Hello world being patched!\n")
-
-	r = testutil.MustCtl(t, "info", "-p", "all")
-	wantLines(t, r.Stdout, fmt.Sprintf("Pid:                      %d", tg.pid), "Patch id:                 alltst")
-
-	r = testutil.MustCtl(t, "unpatch", "-p", "all", "-i", "alltst")
-	wantLines(t, r.Stdout, fmt.Sprintf("1 patch hunk(s) were successfully cancelled from PID '%d'", tg.pid))
-	tg.skip()
-	tg.wait(t, "Hello world!\n")
-}
-
 // TestSharedTLS patches a library function using an initial-exec __thread
 // variable of the library (GOTTPOFF through the original's GOT slot), with
 // the library's .kpatch file given directly.

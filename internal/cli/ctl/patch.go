@@ -10,6 +10,7 @@ import (
 
 	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // PatchOptions are the parsed arguments of `patch`.
@@ -24,6 +25,12 @@ type PatchOptions struct {
 	Idempotent bool
 	JSON       bool
 	rep        *reports
+	// Verify (--verify) refuses a patch without a valid signature by a
+	// key of Keys (--keys).
+	Verify bool
+	Keys   string
+	// DryRun (--dry-run) stops before the jumps and reports.
+	DryRun bool
 }
 
 func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
@@ -32,7 +39,7 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 		opts.MaxSize = Size(o.MaxSize)
 	}
 	cmd := &cobra.Command{
-		Use:     "patch -p <PID|all|name:NAME> [--idempotent] [--json] [--timeout D] [--max-size N] <PATCH>",
+		Use:     "patch -p <PID|all|name:NAME> [--idempotent] [--json] [--timeout D] [--max-size N] [--verify [--keys DIR]] [--dry-run] <PATCH>",
 		Aliases: []string{"patch-user"},
 		Short:   "apply a .kpatch file or a patch directory to processes",
 		Args:    usageArgs(1),
@@ -49,6 +56,9 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
 	cmd.Flags().BoolVar(&opts.Idempotent, "idempotent", false, "succeed when the same patch file is applied already")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print what was done as a JSON array, one element per pid")
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "refuse a patch without a valid FILE.sig by a trusted key")
+	cmd.Flags().StringVar(&opts.Keys, "keys", signature.DefaultKeysDir, "directory of trusted public keys (*.pub)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "do everything up to the jumps, leave the process as it was, report")
 	return cmd
 }
 
@@ -59,7 +69,11 @@ func RunPatch(opts *PatchOptions) error {
 		return err
 	}
 	opts.rep = opts.jsonMode(opts.JSON)
-	src, err := apply.OpenSourceMax(opts.Path, int64(opts.MaxSize))
+	verify, err := opts.verifier()
+	if err != nil {
+		return err
+	}
+	src, err := apply.OpenSourceVerified(opts.Path, int64(opts.MaxSize), verify)
 	if err != nil {
 		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
 			opts.errorf("%v", err)
@@ -76,7 +90,9 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	info("Applying patch for %d with %s", pid, opts.Path)
 	opts.targeting(pid)
 	res, err := opts.patch(pid, src, all, in)
-	opts.times("patch", pid, res)
+	if !opts.DryRun {
+		opts.times("patch", pid, res)
+	}
 	if err != nil && all && vanished(pid, err) {
 		return nil
 	}
@@ -98,6 +114,10 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 		}
 		return nil
 	}
+	if opts.DryRun {
+		opts.printPlan("apply", pid, res, opts.Timeout)
+		return nil
+	}
 	info("%d patch hunk(s) have been successfully applied to PID '%d'", res.Count, pid)
 	opts.rep.add(pid, res, resultApplied, nil)
 	return nil
@@ -117,6 +137,6 @@ func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interr
 		Timeout: opts.Timeout, All: all,
 		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
 		Tables: apply.LoadTables, Interrupted: in.Signal, Idempotent: opts.Idempotent,
-		JournalDir: apply.JournalDir(),
+		JournalDir: apply.JournalDir(), DryRun: opts.DryRun,
 	})
 }

@@ -26,13 +26,15 @@ type UnpatchOptions struct {
 	Idempotent bool
 	JSON       bool
 	rep        *reports
+	// DryRun (--dry-run) stops before the jumps and reports.
+	DryRun bool
 }
 
 func newUnpatchCmd(o *Options, runF func(*UnpatchOptions) error) *cobra.Command {
 	opts := &UnpatchOptions{Options: o}
 	cmd := &cobra.Command{
 		Use: "unpatch -p <PID|all|name:NAME> [-i <patch-id>] [--patch FILE|DIR] [--everything] " +
-			"[--idempotent] [--json] [BuildID-or-objname ...]",
+			"[--idempotent] [--json] [--dry-run] [BuildID-or-objname ...]",
 		Aliases: []string{"unpatch-user"},
 		Short:   "cancel applied patches (all of them, newest first, without -i)",
 		RunE: func(c *cobra.Command, args []string) error {
@@ -50,6 +52,7 @@ func newUnpatchCmd(o *Options, runF func(*UnpatchOptions) error) *cobra.Command 
 	cmd.Flags().BoolVar(&opts.Idempotent, "idempotent", false, "succeed when the patch id is not applied")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print what was done as a JSON array, one element per pid")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patch code to leave the stacks")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "stop once, check the threads, change nothing, report")
 	return cmd
 }
 
@@ -90,7 +93,9 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, src *apply.Source, in 
 	}
 	opts.targeting(pid)
 	res, err := opts.unpatch(pid, src, in)
-	opts.times("unpatch", pid, res)
+	if !opts.DryRun {
+		opts.times("unpatch", pid, res)
+	}
 	nothing := errors.Is(err, apply.ErrNoPatch) && (all || opts.Idempotent)
 	switch {
 	case vanished(pid, err) && all, nothing && all:
@@ -107,6 +112,10 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, src *apply.Source, in 
 		if !all {
 			opts.rep.add(pid, res, resultNothing, nil)
 		}
+		return nil
+	}
+	if opts.DryRun {
+		opts.printPlan("cancel", pid, res, opts.Timeout)
 		return nil
 	}
 	info("%d patch hunk(s) were successfully cancelled from PID '%d'", res.Count, pid)
@@ -127,6 +136,7 @@ func (opts *UnpatchOptions) unpatch(pid int, src *apply.Source, in *interrupts) 
 		Timeout: opts.Timeout,
 		Logf:    opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
 		Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
+		DryRun: opts.DryRun,
 	}
 	if src == nil {
 		return apply.Unpatch(h, opts.ID, opts.Objects, opt)
@@ -172,6 +182,9 @@ func unpatchFrom(h apply.Host, src *apply.Source, filter []string, opt apply.Opt
 			total.Frozen += res.Frozen
 			total.Waited += res.Waited
 			total.Patches = append(total.Patches, res.Patches...)
+			if res.Plan != nil {
+				total.Plan = res.Plan
+			}
 		}
 		if err != nil {
 			return total, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // DefaultID is the patch id used without -i (design §2: the user guide
@@ -27,9 +28,12 @@ type Options struct {
 	Output  string // "" = standard output
 	Input   string
 	Debug   bool
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Now     func() time.Time
+	// Sign names a private key (libcare-ctl keygen): OUTPUT.sig is
+	// written beside the output, which must then be a file.
+	Sign   string
+	Stdout io.Writer
+	Stderr io.Writer
+	Now    func() time.Time
 }
 
 // UsageError is a command-line mistake: one line, exit status 2 (upstream
@@ -49,7 +53,7 @@ func ExitCode(err error) int {
 	return 255
 }
 
-const usage = "usage: kpatch_make [-d] -b BUILDID [-i PATCH_ID] [-o OUTPUT] INPUT"
+const usage = "usage: kpatch_make [-d] -b BUILDID [-i PATCH_ID] [-o OUTPUT] [--sign KEY] INPUT"
 
 // NewCmd returns the kpatch_make command; runF, when not nil, replaces the
 // action so tests can check flag parsing alone.
@@ -93,6 +97,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.VarP(b.named("buildid"), "buildid", "b", "Build-ID of the target object (40 hex chars)")
 	f.VarP(i.named("patch id"), "id", "i", "patch id (at most 7 chars, default "+DefaultID+")")
 	f.VarP(o.named("output"), "output", "o", "output file (default: standard output)")
+	f.StringVar(&opts.Sign, "sign", "", "private key (libcare-ctl keygen) to write OUTPUT.sig with")
 	return cmd
 }
 
@@ -105,6 +110,9 @@ func Run(opts *Options) error {
 		// Upstream only logs this and goes on; a short id still loads.
 		fmt.Fprintf(opts.Stderr, "kpatch_make: warning: build id %q is %d characters, want %d\n",
 			opts.BuildID, len(opts.BuildID), kpatch.BuildIDLen)
+	}
+	if opts.Sign != "" && opts.Output == "" {
+		return &UsageError{Msg: "--sign needs an output file (-o)\n" + usage}
 	}
 	img, err := readInput(opts.Input)
 	if err != nil {
@@ -127,7 +135,13 @@ func Run(opts *Options) error {
 		_, err = opts.Stdout.Write(out)
 		return err
 	}
-	return writeFile(opts.Output, out)
+	if err := writeFile(opts.Output, out); err != nil {
+		return err
+	}
+	if opts.Sign != "" {
+		return signature.SignBytes(opts.Sign, opts.Output, out)
+	}
+	return nil
 }
 
 // maxInput is the largest ELF a .kpatch file can hold (total_size is a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 func TestFlags(t *testing.T) {
@@ -122,5 +124,32 @@ func TestRunWarnsAboutUnloadableInput(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "libcare-ctl will refuse the result") {
 		t.Errorf("got stderr %q, want a warning", stderr.String())
+	}
+}
+
+// TestSign checks --sign: OUTPUT.sig verifies with the key's public half,
+// and --sign without -o is a usage error.
+func TestSign(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.WriteFile(in, minimalREL(), 0o644)
+	key := filepath.Join(dir, "k")
+	if _, err := signature.Generate(key); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.kpatch")
+	var stderr bytes.Buffer
+	opts := &Options{BuildID: strings.Repeat("ab", 20), ID: "0001", Input: in, Output: out, Sign: key,
+		Stderr: &stderr, Now: time.Now}
+	if err := Run(opts); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := signature.LoadKeys(dir)
+	if k, err := signature.VerifyFile(out, keys); err != nil || k.Name != "k" {
+		t.Errorf("got %v, %v; want a signature by k", k, err)
+	}
+	opts.Output = ""
+	if err := Run(opts); ExitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), "--sign needs an output file") {
+		t.Errorf("--sign to stdout: got %v, want a usage error", err)
 	}
 }

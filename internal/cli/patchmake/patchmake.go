@@ -22,7 +22,7 @@ import (
 const synopsis = `libcare-patch-make [-h|--help] [--version] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
 	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs[=N]] [-v] \
 	[-p|--strip=N] [--series=SERIES] [-o|--output=DIR] [--build-system=NAME] [--configure=ARGS] \
-	[--build=CMD --install=CMD] [--no-cache] PATCH1 PATCH2 ...
+	[--build=CMD --install=CMD] [--no-cache] [--sign KEY] PATCH1 PATCH2 ...
   libcare-patch-make [options] --git A..B|B [REPO]`
 
 const description = `Run from the project's top directory. The build system is detected there
@@ -122,6 +122,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringVar(&opts.ConfigureArgs, "configure", "", "run the configure step (./configure, cmake, meson setup) with these arguments")
 	f.StringVar(&opts.BuildCmd, "build", "", "shell command that builds the tree (with --install)")
 	f.StringVar(&opts.InstallCmd, "install", "", "shell command that installs the build into $DESTDIR (with --build)")
+	f.StringVar(&opts.Sign, "sign", "", "private key (libcare-ctl keygen) signing each patch into PATCH.sig")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "build the original code again even if an earlier run built the same tree")
 	return cmd
 }

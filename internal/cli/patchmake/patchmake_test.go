@@ -39,6 +39,8 @@ func TestFlags(t *testing.T) {
 		{name: "build systems", args: []string{"-o", "out", "--build-system", "cmake", "--configure", "-DX=1", "--no-cache", "p"},
 			want: pm.Options{Patches: []string{"p"}, OutDir: "out", BuildSystem: "cmake", ConfigureArgs: "-DX=1", Configured: true,
 				NoCache: true, ID: "0001", DestDirVar: "DESTDIR"}},
+		{name: "sign", args: []string{"--sign", "keys/release", "p"},
+			want: pm.Options{Patches: []string{"p"}, Sign: "keys/release", ID: "0001", DestDirVar: "DESTDIR"}},
 		{name: "empty configure", args: []string{"--configure=", "p"},
 			want: pm.Options{Patches: []string{"p"}, Configured: true, ID: "0001", DestDirVar: "DESTDIR"}},
 		{name: "commands", args: []string{"--build", "sh b.sh", "--install", "sh i.sh", "--output=o", "p"},

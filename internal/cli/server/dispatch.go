@@ -2,17 +2,23 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
 
 	"github.com/golibcare/golibcare/internal/cli/ctl"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // ctlDispatcher runs one libcare-ctl command line in this process. Cobra
 // commands keep flag state, so every request gets a fresh root.
 type ctlDispatcher struct {
 	maxSize int64 // default of patch --max-size (0: libcare-ctl's)
+	// keys is the trusted keys directory: once it holds keys, unsigned
+	// or wrongly signed patches are refused, and said so on log.
+	keys string
+	log  io.Writer
 }
 
 func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
@@ -24,14 +30,21 @@ func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io
 			code = 255
 		}
 	}()
-	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize})
+	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize, TrustedKeys: d.keys})
 	root.SetArgs(args)
 	root.SetIn(eofReader{})
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		ctl.PrintError(stderr, err)
+		if d.log != nil && isSignatureRefusal(err) {
+			fmt.Fprintf(d.log, "libcare-server: refused %q: %v\n", args, err)
+		}
 	}
 	return ctl.ExitCode(err)
+}
+
+func isSignatureRefusal(err error) bool {
+	return errors.Is(err, signature.ErrUnsigned) || errors.Is(err, signature.ErrUntrusted) || errors.Is(err, signature.ErrBadFormat)
 }
 
 type eofReader struct{}

@@ -15,6 +15,7 @@ import (
 	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/server"
+	"github.com/golibcare/golibcare/internal/signature"
 )
 
 // Options are the parsed arguments of `server`.
@@ -26,7 +27,10 @@ type Options struct {
 	// MaxSize bounds the patch files the server reads (--max-size), for
 	// its own patching and as the default of patch requests.
 	MaxSize ctl.Size
-	Stderr  io.Writer
+	// Keys is the trusted keys directory (--keys): once it holds *.pub
+	// keys, only patches signed by one of them are applied.
+	Keys   string
+	Stderr io.Writer
 	// Dispatcher runs the libcare-ctl commands (a fresh cobra root each).
 	Dispatcher server.Dispatcher
 }
@@ -37,7 +41,7 @@ func NewCmd() *cobra.Command { return newCmd(nil) }
 func newCmd(runF func(*Options) error) *cobra.Command {
 	opts := &Options{MaxSize: kpatch.DefaultMaxSize}
 	cmd := &cobra.Command{
-		Use:   "server [-v] [--watch] [--max-size N] [SOCKET] [STORAGE]",
+		Use:   "server [-v] [--watch] [--max-size N] [--keys DIR] [SOCKET] [STORAGE]",
 		Short: "serve libcare-client requests on a unix socket",
 		Long: "SOCKET is a path, @name (abstract socket) or &N (inherited listening fd N); " +
 			"without it, a socket passed by systemd (LISTEN_FDS) or " + server.DefaultSocket +
@@ -50,7 +54,7 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 			opts.Verbose += inheritedVerbose(c)
 			opts.Socket, opts.Storage = argOr(args, 0, ""), argOr(args, 1, server.DefaultStorage)
 			opts.Stderr = c.ErrOrStderr()
-			opts.Dispatcher = ctlDispatcher{maxSize: int64(opts.MaxSize)}
+			opts.Dispatcher = ctlDispatcher{maxSize: int64(opts.MaxSize), keys: opts.Keys, log: opts.Stderr}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -60,6 +64,7 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 	cmd.Flags().CountVarP(&opts.Verbose, "verbose", "v", "log every request to standard error")
 	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "patch new processes whose program has a patch in STORAGE")
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
+	cmd.Flags().StringVar(&opts.Keys, "keys", signature.DefaultKeysDir, "trusted public keys (*.pub): when there are any, refuse patches without a valid signature by one")
 	return cmd
 }
 
