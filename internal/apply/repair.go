@@ -113,11 +113,13 @@ func repairOnce(h Host, opt Options) ([]string, error) {
 		if err := s.waitSafe(ranges, mods); err != nil {
 			return err
 		}
+		s.lap("safety check")
 		for _, f := range fixes {
 			if err := s.applyFix(f); err != nil {
 				return err
 			}
 		}
+		s.lap("repair")
 		return s.detach()
 	})
 	if err != nil {
