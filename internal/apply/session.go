@@ -87,6 +87,8 @@ type session struct {
 	stops int
 	lapAt time.Time
 	laps  []lap
+	// Lines printed while the target was stopped (held).
+	heldLines []heldLine
 }
 
 // lap is one part of a stop, for -v.
@@ -129,6 +131,7 @@ func (s *session) ended(end time.Time) {
 	s.opt.Debugf("%s", b.String())
 	s.laps = s.laps[:0]
 	s.stopped = false
+	s.flush()
 }
 
 // summary prints what frozen_time is made of.
@@ -140,23 +143,37 @@ func (s *session) summary() {
 // garbage collector held off (pauseGC): everything between the stop and the
 // resume then runs without hand-overs between threads or GC pauses, which
 // the target would see as frozen time.
-// Lines printed meanwhile are held back until f returns: a write to a
-// terminal or pipe can wait for its reader while the target is stopped.
+// Lines printed while the target is stopped are held back until it
+// resumes: a write to a terminal or pipe can wait for its reader.
 func (s *session) held(f func() error) error {
 	defer pauseGC()()
 	logf, debugf := s.opt.Logf, s.opt.Debugf
-	lines := make([]heldLine, 0, 32)
-	s.opt.Logf = func(format string, args ...any) { lines = append(lines, heldLine{logf, fmt.Sprintf(format, args...)}) }
-	s.opt.Debugf = func(format string, args ...any) {
-		lines = append(lines, heldLine{debugf, fmt.Sprintf(format, args...)})
-	}
+	s.heldLines = make([]heldLine, 0, 32)
+	s.opt.Logf = func(format string, args ...any) { s.print(logf, format, args) }
+	s.opt.Debugf = func(format string, args ...any) { s.print(debugf, format, args) }
 	defer func() {
 		s.opt.Logf, s.opt.Debugf = logf, debugf
-		for _, l := range lines {
-			l.print("%s", l.msg)
-		}
+		s.flush()
 	}()
 	return s.t.Batch(f)
+}
+
+// print prints a line, or holds it back while the target is stopped.
+func (s *session) print(f func(string, ...any), format string, args []any) {
+	if s.stopped {
+		s.heldLines = append(s.heldLines, heldLine{f, fmt.Sprintf(format, args...)})
+		return
+	}
+	s.flush()
+	f(format, args...)
+}
+
+// flush prints the lines held back.
+func (s *session) flush() {
+	for _, l := range s.heldLines {
+		l.print("%s", l.msg)
+	}
+	s.heldLines = s.heldLines[:0]
 }
 
 // heldLine is a line printed while the target was held.
