@@ -67,6 +67,7 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	}
 	s.noteRegions(jobs)
 	err = s.patch(jobs)
+	s.summary()
 	res := &Result{Frozen: s.frozen, Waited: s.waited, Already: already}
 	if err != nil {
 		return res, err
@@ -208,6 +209,7 @@ func (s *session) patch(jobs []*job) error {
 				return err
 			}
 		}
+		s.lap("allocate")
 		if err := s.commit(jobs, mods); err != nil {
 			return err
 		}
@@ -246,6 +248,7 @@ func (s *session) commit(jobs []*job, mods moduleSet) error {
 	if err := s.waitSafe(patchRanges(jobs), mods); err != nil {
 		return err
 	}
+	s.lap("safety check")
 	for _, w := range writes {
 		in := w.j.infos[w.info]
 		if err := writeFull(s.t, in.Daddr, w.b); err != nil {
@@ -253,11 +256,13 @@ func (s *session) commit(jobs []*job, mods moduleSet) error {
 		}
 		w.j.written = append(w.j.written, w.info)
 	}
+	s.lap("write jumps")
 	for _, j := range jobs {
 		if err := record(s.t, j.kpta); err != nil {
 			return fmt.Errorf("%s: pid %d: %w", j.obj.Name, s.pid, err)
 		}
 	}
+	s.lap("record")
 	for _, w := range writes {
 		in := w.j.infos[w.info]
 		s.opt.Debugf("%s hunk %#x+%d -> %#x+%d", w.j.obj.Name, in.Daddr, in.Dlen, in.Saddr, in.Slen)

@@ -122,6 +122,7 @@ func repairOnce(h Host, opt Options) ([]string, error) {
 		if err := s.waitSafe(ranges, mods); err != nil {
 			return err
 		}
+		s.lap("safety check")
 		for _, f := range fixes {
 			if err := s.applyFix(f); err != nil {
 				return err
@@ -133,6 +134,7 @@ func repairOnce(h Host, opt Options) ([]string, error) {
 			}
 		}
 		s.clearJournal()
+		s.lap("repair")
 		return s.detach()
 	})
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/ptrace"
 	"github.com/golibcare/golibcare/internal/unwind"
 )
 
@@ -67,10 +69,12 @@ type Result struct {
 	// Count is the number of patches applied or removed (upstream counts
 	// patched objects; a patch is per object).
 	Count int
-	// Frozen is the total time the target's threads were stopped.
+	// Frozen is the time the target's threads were stopped, summed over
+	// every stop of the run, each from its first PTRACE_INTERRUPT to its
+	// last resume (or detach). -v prints the parts of each stop.
 	Frozen time.Duration
-	// Waited is the time the target ran while a busy function was waited
-	// for (the safety check's slices).
+	// Waited is the time the target ran between two stops of the run
+	// while a busy function was left to return: not frozen.
 	Waited time.Duration
 	// Already lists the patches Options.Idempotent found applied from the
 	// same file, which Patch left as they were.
@@ -90,19 +94,110 @@ type session struct {
 	snap    *Snapshot
 	opt     Options
 	stopped bool
-	since   time.Time
+	since   time.Time // the current stop's first interrupt
 	frozen  time.Duration
-	waited  time.Duration
 	seccomp seccompGuard
+	// The run's time between stops: ranAt is the last resume of a stop
+	// (zero before the first), waited their sum.
+	ranAt  time.Time
+	waited time.Duration
+	// The parts of the current stop: lap attributes the time since lapAt.
+	stops int
+	lapAt time.Time
+	laps  []lap
+	// Lines printed while the target was stopped (held).
+	heldLines []heldLine
+}
+
+// lap is one part of a stop, for -v.
+type lap struct {
+	what string
+	d    time.Duration
+}
+
+// stopTimer is a Target that tells how its last Stop spent its time.
+type stopTimer interface {
+	LastStop() ptrace.StopTimes
+}
+
+// lap attributes the time since the last lap of the current stop to
+// what: with the stop's first and last lap, they cover it exactly.
+func (s *session) lap(what string) {
+	if !s.stopped {
+		return
+	}
+	now := time.Now()
+	s.laps = append(s.laps, lap{what, now.Sub(s.lapAt)})
+	s.lapAt = now
+}
+
+// ended closes the current stop at its last resume (end), adding it to
+// the frozen time, and prints its parts: they sum to the stop's length.
+func (s *session) ended(end time.Time) {
+	d := end.Sub(s.since)
+	s.frozen += d
+	s.ranAt = end
+	var b strings.Builder
+	fmt.Fprintf(&b, "stop %d of pid %d: ", s.stops, s.pid)
+	for i, l := range s.laps {
+		if i > 0 {
+			b.WriteString(" + ")
+		}
+		fmt.Fprintf(&b, "%s %v", l.what, l.d)
+	}
+	fmt.Fprintf(&b, " = stopped for %v", d)
+	s.opt.Debugf("%s", b.String())
+	s.laps = s.laps[:0]
+	s.stopped = false
+	s.flush()
+}
+
+// summary prints what frozen_time is made of.
+func (s *session) summary() {
+	s.opt.Debugf("frozen_time %v in %d stop(s); waited %v for busy functions", s.frozen, s.stops, s.waited)
 }
 
 // held runs f, which stops the target, on the tracer thread with the
 // garbage collector held off (pauseGC): everything between the stop and the
 // resume then runs without hand-overs between threads or GC pauses, which
 // the target would see as frozen time.
+// Lines printed while the target is stopped are held back until it
+// resumes: a write to a terminal or pipe can wait for its reader.
 func (s *session) held(f func() error) error {
 	defer pauseGC()()
+	logf, debugf := s.opt.Logf, s.opt.Debugf
+	s.heldLines = make([]heldLine, 0, 32)
+	s.opt.Logf = func(format string, args ...any) { s.print(logf, format, args) }
+	s.opt.Debugf = func(format string, args ...any) { s.print(debugf, format, args) }
+	defer func() {
+		s.opt.Logf, s.opt.Debugf = logf, debugf
+		s.flush()
+	}()
 	return s.t.Batch(f)
+}
+
+// print prints a line, or holds it back while the target is stopped.
+func (s *session) print(f func(string, ...any), format string, args []any) {
+	if s.stopped {
+		s.heldLines = append(s.heldLines, heldLine{f, fmt.Sprintf(format, args...)})
+		return
+	}
+	s.flush()
+	f(format, args...)
+}
+
+// flush prints the lines held back.
+func (s *session) flush() {
+	for _, l := range s.heldLines {
+		l.print("%s", l.msg)
+	}
+	s.heldLines = s.heldLines[:0]
+}
+
+// heldLine is a line printed while the target was held.
+type heldLine struct {
+	print func(format string, args ...any)
+	msg   string
 }
 
 func (s *session) stop() error {
@@ -110,23 +205,39 @@ func (s *session) stop() error {
 		return nil
 	}
 	s.since = time.Now()
-	s.stopped = true
+	if !s.ranAt.IsZero() {
+		s.waited += s.since.Sub(s.ranAt)
+	}
+	s.stopped, s.lapAt = true, s.since
+	s.stops++
+	if s.laps == nil {
+		s.laps = make([]lap, 0, 16)
+	}
 	if err := s.t.Stop(); err != nil {
+		s.lap("stop")
 		return fmt.Errorf("stop pid %d: %w", s.pid, err)
 	}
-	s.opt.Debugf("stopped %d thread(s) in %v", len(s.t.Tids()), time.Since(s.since))
-	return s.seccomp.stopped(s)
+	if st, ok := s.t.(stopTimer); ok {
+		t := st.LastStop()
+		s.laps = append(s.laps, lap{"interrupt", t.Interrupt})
+		s.lapAt = s.lapAt.Add(t.Interrupt)
+		s.lap(fmt.Sprintf("wait for %d stop(s)", t.Threads))
+	} else {
+		s.lap("stop")
+	}
+	err := s.seccomp.stopped(s)
+	s.lap("seccomp check")
+	return err
 }
 
 func (s *session) resume() error {
 	if !s.stopped {
 		return nil
 	}
-	t0 := time.Now()
+	s.lap("work")
 	err := s.t.Resume()
-	s.opt.Debugf("resumed in %v, stopped for %v", time.Since(t0), time.Since(s.since))
-	s.frozen += time.Since(s.since)
-	s.stopped = false
+	s.lap("resume")
+	s.ended(s.lapAt)
 	if err != nil {
 		return fmt.Errorf("resume pid %d: %w", s.pid, err)
 	}
@@ -134,12 +245,14 @@ func (s *session) resume() error {
 }
 
 func (s *session) detach() error {
+	s.lap("work")
 	t0 := time.Now()
 	err := s.t.Detach()
-	s.opt.Debugf("detached in %v", time.Since(t0))
 	if s.stopped {
-		s.frozen += time.Since(s.since)
-		s.stopped = false
+		s.lap("detach")
+		s.ended(s.lapAt)
+	} else {
+		s.opt.Debugf("detached in %v", time.Since(t0))
 	}
 	if err != nil {
 		return fmt.Errorf("detach pid %d: %w", s.pid, err)

@@ -59,6 +59,7 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 		return s.dryUnpatch(us)
 	}
 	err = s.unpatch(us)
+	s.summary()
 	res := &Result{Frozen: s.frozen, Waited: s.waited}
 	if err != nil {
 		return res, err
@@ -206,14 +207,17 @@ func (s *session) unpatch(us []*undoing) error {
 		if err := s.waitSafe(ranges, mods); err != nil {
 			return s.finish(err)
 		}
+		s.lap("safety check")
 		if err := s.verifyJumps(us); err != nil {
 			return s.finish(err)
 		}
+		s.lap("verify jumps")
 		for _, u := range us {
 			if err := s.restore(u); err != nil {
 				return s.finish(err)
 			}
 		}
+		s.lap("restore")
 		return s.detach()
 	})
 }

@@ -48,6 +48,7 @@ type Process struct {
 	seq       uint64 // counts the stops observed, to resume in stop order
 	epoch     uint64 // counts the resumes: what was learnt while stopped holds until the next
 	sigchld   chan os.Signal
+	lastStop  StopTimes
 
 	// Remote code (remote_linux_amd64.go), owned by the tracer goroutine.
 	gadgets        gadgets    // found once per process

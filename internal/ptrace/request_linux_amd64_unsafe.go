@@ -1,6 +1,7 @@
 package ptrace
 
 import (
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -102,4 +103,19 @@ func waitidPeek() (info childInfo, err error) {
 		return info, e
 	}
 	return info, nil
+}
+
+// waitChild blocks the calling thread until a SIGCHLD is pending for it
+// or d passes (rt_sigtimedwait). While it waits, SIGCHLD is unblocked on
+// this thread and the thread sleeps with no other signal pending, so the
+// kernel picks it for the SIGCHLD a tracee's stop sends to its tracer
+// (kernel/signal.c complete_signal prefers the tracer thread when it
+// wants the signal), and wakes it directly; the signal is taken here,
+// not by the Go runtime. EINTR (another signal) and EAGAIN (timeout) just
+// return: the caller polls with wait4(WNOHANG) either way.
+func waitChild(d time.Duration) {
+	set := unix.Sigset_t{}
+	set.Val[0] = 1 << (uint(unix.SIGCHLD) - 1)
+	ts := unix.NsecToTimespec(int64(d))
+	unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&set)), 0, uintptr(unsafe.Pointer(&ts)), 8, 0, 0)
 }

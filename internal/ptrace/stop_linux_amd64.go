@@ -42,14 +42,37 @@ func (p *Process) stopLocked() error {
 		// Nothing ran since the last Stop; only an exit (SIGKILL wakes a
 		// stopped thread) can have happened.
 		p.collectStops()
+		p.lastStop = StopTimes{Threads: len(p.threads)}
 		if p.exited {
 			return p.errorf("stop", 0, 0, ErrProcessExited)
 		}
 		return nil
 	}
 	p.running = false
+	t0 := time.Now()
 	p.interruptRunning()
-	return p.waitAll(time.Now().Add(stopTimeout))
+	t1 := time.Now()
+	err := p.waitAll(t1.Add(stopTimeout))
+	p.lastStop = StopTimes{Interrupt: t1.Sub(t0), Wait: time.Since(t1), Threads: len(p.threads)}
+	return err
+}
+
+// StopTimes tells where a Stop spent its time.
+type StopTimes struct {
+	// Interrupt is the time taken to send PTRACE_INTERRUPT to every
+	// running thread; Wait the time from the last interrupt until every
+	// thread was seen stopped (threads found meanwhile included).
+	Interrupt, Wait time.Duration
+	// Threads is the number of threads traced at the end of the stop.
+	Threads int
+}
+
+// LastStop returns the times of the last Stop; they are zero when it
+// found every thread stopped already.
+func (p *Process) LastStop() StopTimes {
+	var st StopTimes
+	p.do(func() { st = p.lastStop })
+	return st
 }
 
 // waitAll waits until every thread is stopped, then seizes and interrupts

@@ -27,13 +27,6 @@ const (
 	// thread (linux/wait.h __WNOTHREAD): our tracer thread has no children
 	// but its tracees, so wait4(-1) sees only this Process's threads.
 	_WNOTHREAD = 0x20000000
-	// spinTime is how long a wait polls with sched_yield before it sleeps:
-	// a thread stops within microseconds of PTRACE_INTERRUPT once it gets a
-	// CPU, and waking from a sleep costs more than the stop itself.
-	spinTime = 2 * time.Millisecond
-	// firstSleep is the first sleep after spinTime; sleeps double up to
-	// pollSleep.
-	firstSleep = 50 * time.Microsecond
 )
 
 // _PTRACE_EVENTMSG_SYSCALL_ENTRY is the event message of a
@@ -43,8 +36,6 @@ const _PTRACE_EVENTMSG_SYSCALL_ENTRY = 1
 // maxEventsPerPump bounds the events handled in one pump so that a thread
 // that keeps trapping cannot starve the requests.
 const maxEventsPerPump = 4096
-
-func schedYield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
 
 func isStopSignal(sig unix.Signal) bool {
 	switch sig {
@@ -244,24 +235,23 @@ func (p *Process) passOn(t *thread, kind stopKind, sig unix.Signal) {
 	}
 }
 
-// backoff paces a wait loop: sched_yield while spinTime lasts (the
-// threads we wait for may need our CPU to get to their stop), then sleeps
-// for SIGCHLD growing from firstSleep to pollSleep.
-type backoff struct {
-	spinUntil time.Time
-	sleep     time.Duration
-}
+// backoff paces a wait loop for stops: the tracer thread blocks in the
+// kernel until a tracee changes state (waitChild), so a stop is seen as
+// soon as the scheduler runs us, however busy the CPUs are. Spinning
+// (sched_yield) or sleeping on Go timers instead took up to tens of ms
+// on a loaded host: the threads we wait for compete with us for the CPU,
+// and a Go timer or channel wake-up needs the Go scheduler as well.
+type backoff struct{}
 
-func newBackoff() backoff {
-	return backoff{spinUntil: time.Now().Add(spinTime), sleep: firstSleep}
-}
+func newBackoff() backoff { return backoff{} }
 
-// pause waits a little. Must be called via p.do.
-func (b *backoff) pause(p *Process) {
-	if time.Now().Before(b.spinUntil) {
-		schedYield()
-		return
-	}
-	p.sleepChild(b.sleep)
-	b.sleep = min(2*b.sleep, pollSleep)
-}
+// pause blocks until a tracee changes state or waitSlice passes; the
+// caller polls again and checks its deadline. Must be called via p.do.
+func (b *backoff) pause(p *Process) { waitChild(waitSlice) }
+
+// waitSlice bounds one blocking wait for a SIGCHLD. A SIGCHLD that comes
+// between a wait4(WNOHANG) that found nothing and the blocking wait is
+// taken by the Go runtime's handler, not by us (a few µs of window): the
+// slice bounds what such a miss costs, and makes every wait end by its
+// deadline.
+const waitSlice = time.Millisecond

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 type CtlResult struct {
 	Stdout, Stderr string
 	Code           int
+	// MaxRSSKiB is the peak resident set size of the run (getrusage).
+	MaxRSSKiB int64
 }
 
 // Ctl runs the libcare-ctl built by Tool with a deadline and returns its
@@ -31,6 +34,9 @@ func Ctl(t testing.TB, args ...string) CtlResult {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	r := CtlResult{Stdout: out.String(), Stderr: errb.String()}
+	if ru, ok := usage(cmd); ok {
+		r.MaxRSSKiB = ru.Maxrss
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -121,4 +127,13 @@ func CheckUntraced(t testing.TB, pid int) {
 			t.Errorf("pid %d: got state %s, want running or sleeping", pid, f[1])
 		}
 	}
+}
+
+// usage returns the resource usage of a finished command.
+func usage(cmd *exec.Cmd) (*syscall.Rusage, bool) {
+	if cmd.ProcessState == nil {
+		return nil, false
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return ru, ok
 }
