@@ -48,6 +48,9 @@ func (r *run) build(ctx context.Context, patches []namedPatch) error {
 			return err
 		}
 	}
+	if err := r.checkTargets(); err != nil {
+		return err
+	}
 	if err := r.applyAll(patches); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/golibcare/golibcare/internal/bidcheck"
 	"github.com/golibcare/golibcare/internal/buildcache"
 	"github.com/golibcare/golibcare/internal/buildsys"
 )
@@ -48,6 +49,10 @@ type Options struct {
 	InstallCmd    string // --install: its install command ($DESTDIR is the root)
 	Deb           bool   // --deb: the tree is a Debian source package
 
+	Targets        []string // --target: deployed executables or libraries the patch is for
+	TargetBuildIDs []string // --target-build-id: targets known by Build-ID alone
+	PIDs           []int    // --pid: the objects of running processes
+
 	Env    []string // environment (default os.Environ())
 	Stdout io.Writer
 	Stderr io.Writer
@@ -82,6 +87,8 @@ type run struct {
 	mapArgs                        []string // -ffile-prefix-map from the copy to the user's tree
 	checkDir                       string   // the dry run's tree
 	specDir                        string   // the speculation mirror during the original stage
+	targets                        []bidcheck.Target
+	matched                        map[string]bidcheck.Target // installed object (rel) → its target
 }
 
 // Run builds the original and patched code, and makes a patch for every
@@ -96,6 +103,9 @@ func Run(ctx context.Context, o Options) (outs []Output, err error) {
 	// Earlier versions patched the tree in place: finish what a killed
 	// one of them left behind before reading the tree.
 	if _, err := RecoverSources(filepath.Join(r.dir, ".lpmaketmp", "backup"), r.o.Stdout); err != nil {
+		return nil, err
+	}
+	if err := r.loadTargets(); err != nil {
 		return nil, err
 	}
 	patches, err := r.prepare(ctx)

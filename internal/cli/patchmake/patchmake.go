@@ -20,7 +20,8 @@ import (
 const usage = `usage: libcare-patch-make [-h|--help] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
 	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs=N] [-v] \
 	[-p|--strip=N] [--series=SERIES] [-o|--output=DIR] [--build-system=NAME] [--configure=ARGS] \
-	[--build=CMD --install=CMD] [--no-cache] PATCH1 PATCH2 ...
+	[--build=CMD --install=CMD] [--no-cache] [--target=FILE]... [--target-build-id=ID]... \
+	[--pid=PID]... PATCH1 PATCH2 ...
        libcare-patch-make [options] --git A..B|B [REPO]
 
 Run from the project's top directory. The build system is detected there
@@ -37,6 +38,14 @@ written for every binary that changed. The original build is kept in
 DIR/.lpmaketmp/ and reused by the next patch against the same tree,
 which then compiles only what the new patch touches (--no-cache or -c
 build everything again).
+
+With --target (the deployed executable or library; repeatable),
+--target-build-id or --pid (the objects a running process has mapped),
+the Build-IDs of the original build are checked against the targets
+before the diff is applied: when none matches, the run stops with both
+Build-IDs and the likely cause (other flags, -g, a build dependency's
+version). Patches are then made only for the objects that match, and
+DIR/patchroot/<BuildID>.target names the target of each.
 
 A PATCH is a unified diff in any form GNU patch reads (diff -u, git diff,
 git format-patch mails, hg export, quilt patches, CRLF), or a quilt
@@ -108,6 +117,9 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringVar(&opts.ConfigureArgs, "configure", "", "run the configure step (./configure, cmake, meson setup) with these arguments")
 	f.StringVar(&opts.BuildCmd, "build", "", "shell command that builds the tree (with --install)")
 	f.StringVar(&opts.InstallCmd, "install", "", "shell command that installs the build into $DESTDIR (with --build)")
+	f.StringArrayVar(&opts.Targets, "target", nil, "deployed executable or library the patch is for (repeatable)")
+	f.StringArrayVar(&opts.TargetBuildIDs, "target-build-id", nil, "Build-ID of an object the patch is for (repeatable)")
+	f.IntSliceVar(&opts.PIDs, "pid", nil, "running process whose objects the patch is for (repeatable)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "build the original code again even if an earlier run built the same tree")
 	return cmd
 }
