@@ -27,8 +27,8 @@ type Output struct {
 	Kpatch   string // <patchroot>/<BuildID>.kpatch
 	BuildID  string
 	Target   bidcheck.Target // what the patch is for (--target, --pid), zero without
-	made     string // the patch as kpatch_make wrote it, beside the patched binary
-	sameAs   string // another Original whose patch is this one, byte for byte
+	made     string          // the patch as kpatch_make wrote it, beside the patched binary
+	sameAs   string          // another Original whose patch is this one, byte for byte
 }
 
 // ErrNoPatch is wrapped by the error Run returns when no .kpatch could be
