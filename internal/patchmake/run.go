@@ -42,12 +42,14 @@ type Options struct {
 	OutDir     string   // -o: lpmake/, patchroot/ and .lpmaketmp/ go here (default Dir)
 	NoCache    bool     // --no-cache: do not reuse an earlier original build
 
-	BuildSystem   string // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
-	ConfigureArgs string // --configure: arguments of ./configure, cmake or meson setup
-	Configured    bool   // --configure was given (even empty)
-	BuildCmd      string // --build: the command system's build command
-	InstallCmd    string // --install: its install command ($DESTDIR is the root)
-	Deb           bool   // --deb: the tree is a Debian source package
+	BuildSystem   string   // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
+	ConfigureArgs string   // --configure: arguments of ./configure, cmake or meson setup
+	Configured    bool     // --configure was given (even empty)
+	BuildCmd      string   // --build: the command system's build command
+	InstallCmd    string   // --install: its install command ($DESTDIR is the root)
+	Deb           bool     // --deb: the tree is a Debian source package
+	DebSource     string   // --deb's argument: the source tree or a .dsc
+	DebBinaries   []string // --deb-binary: archive packages whose objects are the targets
 
 	Targets        []string // --target: deployed executables or libraries the patch is for
 	TargetBuildIDs []string // --target-build-id: targets known by Build-ID alone
@@ -100,12 +102,21 @@ func Run(ctx context.Context, o Options) (outs []Output, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Deb {
+		cwd, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.prepareDeb(ctx, cwd); err != nil {
+			return nil, err
+		}
+	}
 	// Earlier versions patched the tree in place: finish what a killed
 	// one of them left behind before reading the tree.
 	if _, err := RecoverSources(filepath.Join(r.dir, ".lpmaketmp", "backup"), r.o.Stdout); err != nil {
 		return nil, err
 	}
-	if err := r.loadTargets(); err != nil {
+	if err := r.loadTargets(ctx); err != nil {
 		return nil, err
 	}
 	patches, err := r.prepare(ctx)
@@ -145,6 +156,14 @@ func newRun(o Options) (*run, error) {
 		return nil, err
 	}
 	out := dir
+	if o.Deb && o.DebSource != "" {
+		if err := debRequirements(); err != nil {
+			return nil, err
+		}
+		if dir, err = filepath.Abs(o.DebSource); err != nil {
+			return nil, err
+		}
+	}
 	if o.OutDir != "" {
 		if out, err = filepath.Abs(o.OutDir); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package patchmake
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 // loadTargets reads the Build-IDs of --target, --target-build-id and
 // --pid before anything is built: a process may be gone by the time the
 // original build is done, and a bad target should fail in a second.
-func (r *run) loadTargets() error {
+func (r *run) loadTargets(ctx context.Context) error {
 	for _, p := range r.o.Targets {
 		t, err := bidcheck.FromFile(p)
 		if err != nil {
@@ -38,7 +39,7 @@ func (r *run) loadTargets() error {
 		}
 		r.targets = append(r.targets, ts...)
 	}
-	return nil
+	return r.debTargets(ctx)
 }
 
 // checkTargets compares the installed objects of the original build with

@@ -47,6 +47,15 @@ Build-IDs and the likely cause (other flags, -g, a build dependency's
 version). Patches are then made only for the objects that match, and
 DIR/patchroot/<BuildID>.target names the target of each.
 
+With --deb SRCDIR|file.dsc, a Debian source package (a .dsc is unpacked
+with dpkg-source -x) is built with its own rules (dpkg-buildpackage -b),
+libcare-cc as CC, at /build/reproducible-path/<source>-<upstream version>
+inside a private mount namespace, SOURCE_DATE_EPOCH from
+debian/changelog; the patched stage reruns only the package's build
+step. --deb-binary FILE.deb (or --target) names the archive's binaries:
+their Build-IDs must match. Build dependencies are yours to install
+(apt-get build-dep); the output directory defaults to the current one.
+
 A PATCH is a unified diff in any form GNU patch reads (diff -u, git diff,
 git format-patch mails, hg export, quilt patches, CRLF), or a quilt
 directory (DIR/series or DIR/patches/series) whose patches apply in order.
@@ -87,6 +96,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Configured = cmd.Flags().Changed("configure")
+			opts.Deb = opts.DebSource != ""
 			if err := opts.complete(args); err != nil {
 				return err
 			}
@@ -120,6 +130,8 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringArrayVar(&opts.Targets, "target", nil, "deployed executable or library the patch is for (repeatable)")
 	f.StringArrayVar(&opts.TargetBuildIDs, "target-build-id", nil, "Build-ID of an object the patch is for (repeatable)")
 	f.IntSliceVar(&opts.PIDs, "pid", nil, "running process whose objects the patch is for (repeatable)")
+	f.StringVar(&opts.DebSource, "deb", "", "build the Debian source package SRCDIR or file.dsc with its own rules at /build/reproducible-path/<source>-<version>")
+	f.StringArrayVar(&opts.DebBinaries, "deb-binary", nil, "archive .deb whose objects the patch is for (repeatable)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "build the original code again even if an earlier run built the same tree")
 	return cmd
 }
@@ -141,6 +153,10 @@ func (o *Options) complete(args []string) error {
 		return &UsageError{Msg: "no patch given"}
 	case o.strip < pm.StripDetect:
 		return &UsageError{Msg: "-p needs a number of components (0 or more)"}
+	case len(o.DebBinaries) > 0 && !o.Deb:
+		return &UsageError{Msg: "--deb-binary goes with --deb"}
+	case o.Deb && (o.BuildCmd != "" || o.BuildSystem != "" && o.BuildSystem != "dpkg"):
+		return &UsageError{Msg: "--deb builds with the package's rules (the dpkg build system)"}
 	case (o.BuildCmd == "") != (o.InstallCmd == ""):
 		return &UsageError{Msg: "--build and --install go together"}
 	case o.BuildCmd != "" && o.BuildSystem != "" && o.BuildSystem != "command":
