@@ -28,6 +28,8 @@ type dpkgSys struct {
 	c     Config
 	cl    *Changelog
 	place placement.Place
+	// failed is the patched build's error when make -k went on past it.
+	failed error
 }
 
 func newDpkg(c Config) (System, error) {
@@ -71,7 +73,17 @@ func (s *dpkgSys) Build(ctx context.Context, r *Runner, stage string) error {
 	if stage == StageOriginal {
 		return s.run(ctx, r, stage, "build", []string{"dpkg-buildpackage", "-b", "-uc", "-us"})
 	}
-	return s.run(ctx, r, stage, "build", s.rules("lcpm-build"))
+	// make -k: a package often builds objects it does not ship (a test
+	// binary with coverage counters, which a patch could not change);
+	// their refusal must not stop the shipped ones. A shipped binary whose
+	// object was refused is not relinked and so gets no patch.
+	s.failed = s.run(ctx, r, stage, "build", s.rules("lcpm-build"), "MAKEFLAGS=k")
+	var be *Error
+	if errors.As(s.failed, &be) {
+		fmt.Fprintf(orDiscard(r.Stderr), "warning: %v; went on with make -k: binaries that were not relinked get no patch\n", be)
+		return nil
+	}
+	return s.failed
 }
 
 func (s *dpkgSys) Install(ctx context.Context, r *Runner, stage, dest string) error {
@@ -81,6 +93,9 @@ func (s *dpkgSys) Install(ctx context.Context, r *Runner, stage, dest string) er
 	if stage == StageOriginal {
 		return s.collect(dest)
 	}
+	if s.failed != nil {
+		return s.collectBuilt(dest) // make install would stop at the same error
+	}
 	return s.run(ctx, r, stage, "install", append(s.rules("lcpm-install"), "LCPM_DEST="+dest))
 }
 
@@ -88,8 +103,8 @@ func (s *dpkgSys) Install(ctx context.Context, r *Runner, stage, dest string) er
 // SOURCE_DATE_EPOCH and DEB_BUILD_OPTIONS that keep the symbols (the patch
 // is made against them; the Build-ID does not change when a file is
 // stripped) and skip the package's tests.
-func (s *dpkgSys) run(ctx context.Context, r *Runner, stage, what string, argv []string) error {
-	env := []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", s.cl.Date.Unix()), "DEB_BUILD_OPTIONS=" + s.buildOptions(r)}
+func (s *dpkgSys) run(ctx context.Context, r *Runner, stage, what string, argv []string, extra ...string) error {
+	env := append([]string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", s.cl.Date.Unix()), "DEB_BUILD_OPTIONS=" + s.buildOptions(r)}, extra...)
 	return r.Run(ctx, Step{Stage: stage, What: what, For: stage, Dir: s.c.Src, Argv: s.place.Wrap(argv), Env: env})
 }
 
@@ -124,17 +139,62 @@ func (s *dpkgSys) prepare() error {
 	return os.WriteFile(filepath.Join(s.c.Scratch, "lcpm.mk"), []byte(lcpmMakefile), 0o644)
 }
 
+// collectBuilt installs the patched build without make install: every
+// shipped object (debian/<package>/REL) is taken from the build tree, where
+// one file of the same name outside debian/ holds its patched build.
+func (s *dpkgSys) collectBuilt(dest string) error {
+	built := map[string][]string{}
+	err := filepath.WalkDir(s.c.Src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path == filepath.Join(s.c.Src, "debian") {
+			return fs.SkipDir
+		}
+		if d.Type().IsRegular() && isELF(path) {
+			built[d.Name()] = append(built[d.Name()], path)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.eachShipped(func(rel string) error {
+		if c := built[filepath.Base(rel)]; len(c) == 1 {
+			return copyExec(c[0], filepath.Join(dest, s.inPackage(rel)))
+		}
+		return nil // not built here, or ambiguous: no patch for it
+	})
+}
+
 // collect copies the ELF files of every binary package's tree
 // (debian/<package>/, as dpkg-deb would pack it) into dest, executable so
 // that libraries get patches too.
 func (s *dpkgSys) collect(dest string) error {
+	n := 0
+	err := s.eachShipped(func(rel string) error {
+		n++
+		return copyExec(filepath.Join(s.c.Src, "debian", rel), filepath.Join(dest, s.inPackage(rel)))
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("dpkg-buildpackage built no ELF file into debian/<package>/")
+	}
+	return nil
+}
+
+// eachShipped calls fn with the path of every ELF file of the binary
+// packages, relative to debian/: <package>/usr/bin/foo.
+func (s *dpkgSys) eachShipped(fn func(rel string) error) error {
 	pkgs, err := s.packages()
 	if err != nil {
 		return err
 	}
-	n := 0
+	deb := filepath.Join(s.c.Src, "debian")
 	for _, p := range pkgs {
-		root := filepath.Join(s.c.Src, "debian", p)
+		root := filepath.Join(deb, p)
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if errors.Is(err, fs.ErrNotExist) && path == root {
 				return fs.SkipDir
@@ -142,21 +202,23 @@ func (s *dpkgSys) collect(dest string) error {
 			if err != nil || !d.Type().IsRegular() || !isELF(path) {
 				return err
 			}
-			rel, _ := filepath.Rel(root, path)
-			if strings.HasPrefix(rel, "DEBIAN"+string(filepath.Separator)) {
+			rel, _ := filepath.Rel(deb, path)
+			if strings.HasPrefix(s.inPackage(rel), "DEBIAN"+string(filepath.Separator)) {
 				return nil
 			}
-			n++
-			return copyExec(path, filepath.Join(dest, rel))
+			return fn(rel)
 		})
 		if err != nil {
-			return fmt.Errorf("collect debian/%s: %w", p, err)
+			return fmt.Errorf("debian/%s: %w", p, err)
 		}
 	}
-	if n == 0 {
-		return fmt.Errorf("dpkg-buildpackage built no ELF file in debian/{%s}", strings.Join(pkgs, ","))
-	}
 	return nil
+}
+
+// inPackage drops the package directory from a path relative to debian/.
+func (s *dpkgSys) inPackage(rel string) string {
+	_, in, _ := strings.Cut(rel, string(filepath.Separator))
+	return in
 }
 
 // packages lists the binary packages of debian/control.
