@@ -75,3 +75,14 @@ func (p Place) Wrap(argv []string) []string {
 	return append([]string{"unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
 		p.Scratch, p.Dir, p.At, p.top()}, argv...)
 }
+
+// wrapArgs is how many arguments Wrap puts before the command.
+const wrapArgs = 12
+
+// Inner returns the command a Wrap result runs, for messages.
+func Inner(argv []string) ([]string, bool) {
+	if len(argv) > wrapArgs && argv[0] == "unshare" && argv[6] == script {
+		return argv[wrapArgs:], true
+	}
+	return nil, false
+}

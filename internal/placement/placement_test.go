@@ -35,7 +35,11 @@ func TestWrap(t *testing.T) {
 			if err := p.Check(); err != nil {
 				t.Fatal(err)
 			}
-			argv := p.Wrap([]string{"sh", "-c", `pwd; cat in; echo made > out; ls -d ../../reproducible-path 2>/dev/null || true`})
+			cmd := []string{"sh", "-c", `pwd; cat in; echo made > out`}
+			argv := p.Wrap(cmd)
+			if inner, ok := Inner(argv); !ok || strings.Join(inner, " ") != strings.Join(cmd, " ") {
+				t.Errorf("Inner: got %q, %v; want %q", inner, ok, cmd)
+			}
 			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %v\n%s", argv[:4], err, out)
