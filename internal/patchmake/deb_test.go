@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestDebPackage(t *testing.T) {
 	}
 	out := t.TempDir()
 	fix := filepath.Join(testutil.RepoRoot(t), "fixtures", "patchmake", "deb", "memcached-delta-length.patch")
-	r := runLong(t, out, "-o", out, "--deb", dsc, "--deb-binary", deb, fix)
+	r := runLong(t, out, "-o", out, "-j", fmt.Sprint(runtime.NumCPU()), "--deb", dsc, "--deb-binary", deb, fix)
 	if r.code != 0 {
 		t.Fatalf("libcare-patch-make --deb exited %d:\n%s", r.code, tail(r.out, 60))
 	}
