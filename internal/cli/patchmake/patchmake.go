@@ -123,7 +123,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringArrayVar(&opts.series, "series", nil, "apply the patches of a quilt series file, in order, before PATCH...")
 	f.IntVarP(&opts.strip, "strip", "p", pm.StripDetect, "strip N leading path components from the file names of PATCH... (default: detect)")
 	f.StringVarP(&opts.OutDir, "output", "o", "", "directory for lpmake/, patchroot/ and .lpmaketmp/ (default: the current directory)")
-	f.StringVar(&opts.BuildSystem, "build-system", "", "build system: make, configure, cmake, meson or command (default: detected)")
+	f.StringVar(&opts.BuildSystem, "build-system", "", "build system: make, configure, cmake, meson, command or dpkg (default: detected)")
 	f.StringVar(&opts.ConfigureArgs, "configure", "", "run the configure step (./configure, cmake, meson setup) with these arguments")
 	f.StringVar(&opts.BuildCmd, "build", "", "shell command that builds the tree (with --install)")
 	f.StringVar(&opts.InstallCmd, "install", "", "shell command that installs the build into $DESTDIR (with --build)")
