@@ -1,7 +1,7 @@
 // Package buildsys knows how to build a source tree and install what it
 // built into a directory, for every kind of tree libcare-patch-make
 // handles: a makefile, ./configure + make, CMake, meson/ninja, a user's own
-// commands, and (registered by another package) a Debian source package.
+// commands, and a Debian source package (dpkg).
 // libcare-patch-make drives stages (configure, original, patched) through
 // the System interface and never branches on the build system (design §5).
 //
@@ -60,6 +60,9 @@ type Config struct {
 	// CC and CXX are the C and C++ compilers to build with (libcare-cc and
 	// a g++ link to it).
 	CC, CXX string
+	// Scratch is a directory the system may use for its own files (the
+	// dpkg system's private root and helper makefile).
+	Scratch string
 }
 
 // System builds one kind of tree. The tree is fixed when the system is
@@ -103,6 +106,7 @@ func init() {
 	Register("cmake", newCMake)
 	Register("meson", newMeson)
 	Register("command", newCommand)
+	Register("dpkg", newDpkg)
 }
 
 // Names lists the registered systems, sorted.

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/golibcare/golibcare/internal/placement"
 )
 
 // killDelay is how long a build that got our signal may take to exit before
@@ -132,6 +134,9 @@ func envPrefix(env []string) string {
 // the program's base name and its non-variable arguments, at most three
 // (make install, cmake --build, sh -c '...').
 func displayCmd(argv []string) string {
+	if inner, ok := placement.Inner(argv); ok {
+		return displayCmd(inner)
+	}
 	if len(argv) > 4 && argv[0] == "sh" && argv[1] == "-c" && argv[3] == "sh" {
 		return displayCmd(argv[4:]) // shellArgv's wrapper
 	}

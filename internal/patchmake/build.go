@@ -48,6 +48,9 @@ func (r *run) build(ctx context.Context, patches []namedPatch) error {
 			return err
 		}
 	}
+	if err := r.checkTargets(); err != nil {
+		return err
+	}
 	if err := r.applyAll(patches); err != nil {
 		return err
 	}
@@ -74,7 +77,9 @@ func (r *run) setup() error {
 	if fi, err := os.Stat(r.tool("libcare-cc++")); err == nil && fi.Mode()&0o111 != 0 {
 		cxx = r.tool("libcare-cc++")
 	}
-	if orig := r.origTree(); orig != "" && orig != r.work.Src {
+	// A Debian package builds at its own fixed path (buildsys.ReproduciblePath):
+	// its compile lines must stay as they are.
+	if orig := r.origTree(); orig != "" && orig != r.work.Src && !r.o.Deb {
 		r.treeMap = r.work.Src + "=" + orig
 	}
 	r.runner = &buildsys.Runner{
@@ -114,6 +119,7 @@ func (r *run) chooseSystem(cc, cxx string) error {
 		Tree: r.work, Makefile: "", DestDirVar: r.o.destDirVar(),
 		ConfigureArgs: r.o.ConfigureArgs, Configured: r.o.Configured,
 		BuildCmd: r.o.BuildCmd, InstallCmd: r.o.InstallCmd, CC: cc, CXX: cxx,
+		Scratch: filepath.Join(r.tmpDir, "ns"),
 	})
 	if err != nil {
 		return err
@@ -145,8 +151,10 @@ func (r *run) buildOriginal(ctx context.Context, patches []namedPatch, key build
 	if err != nil {
 		return err
 	}
-	if err := r.speculation(touched); err != nil {
-		return err
+	if !r.o.Deb { // the namespace's paths are not the ones the mirror is keyed by
+		if err := r.speculation(touched); err != nil {
+			return err
+		}
 	}
 	defer r.endSpeculation()
 	if err := os.RemoveAll(r.checkDir); err != nil {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/bidcheck"
 	"github.com/golibcare/golibcare/internal/elfutil"
 	"github.com/golibcare/golibcare/internal/kpatch"
 	kstrip "github.com/golibcare/golibcare/internal/strip"
@@ -25,8 +26,9 @@ type Output struct {
 	Original string // the original binary under the original dir
 	Kpatch   string // <patchroot>/<BuildID>.kpatch
 	BuildID  string
-	made     string // the patch as kpatch_make wrote it, beside the patched binary
-	sameAs   string // another Original whose patch is this one, byte for byte
+	Target   bidcheck.Target // what the patch is for (--target, --pid), zero without
+	made     string          // the patch as kpatch_make wrote it, beside the patched binary
+	sameAs   string          // another Original whose patch is this one, byte for byte
 }
 
 // ErrNoPatch is wrapped by the error Run returns when no .kpatch could be
@@ -49,6 +51,9 @@ func (r *run) makePatches(ctx context.Context) ([]Output, error) {
 	r.banner("MAKING PATCHES")
 	if _, err := os.Stat(r.origDir); err != nil {
 		return nil, fmt.Errorf("%w: nothing was built: %v (run without -u first)", ErrNoPatch, err)
+	}
+	if err := r.checkTargets(); err != nil { // -u: no build checked them
+		return nil, err
 	}
 	var bins []string
 	err := filepath.WalkDir(r.origDir, func(path string, d fs.DirEntry, err error) error {
@@ -128,6 +133,11 @@ func (x *extractor) one(ctx context.Context, orig string) (Output, bool, error) 
 	if err != nil {
 		return Output{}, false, err
 	}
+	target, wanted := r.isTarget(rel)
+	if !wanted {
+		r.verbosef("%s: not a target\n", rel)
+		return Output{}, false, nil
+	}
 	x.count(&x.considered)
 	patched := filepath.Join(r.patchedDir, rel)
 	if !hasKpatchSection(patched) {
@@ -153,7 +163,7 @@ func (x *extractor) one(ctx context.Context, orig string) (Output, bool, error) 
 		}
 		return Output{}, false, err
 	}
-	return Output{Original: orig, Kpatch: filepath.Join(r.patchRoot, buildID+".kpatch"), BuildID: buildID, made: kp}, true, nil
+	return Output{Original: orig, Kpatch: filepath.Join(r.patchRoot, buildID+".kpatch"), BuildID: buildID, Target: target, made: kp}, true, nil
 }
 
 func (x *extractor) count(n *int) {

@@ -77,6 +77,13 @@ func (r *run) writePatches(outs []Output) error {
 				}
 				written = append(written, signature.SigPath(o.Kpatch))
 			}
+			if o.Target.BuildID != "" {
+				tf, err := writeTarget(o)
+				if err != nil {
+					return err
+				}
+				written = append(written, tf)
+			}
 		}
 		fmt.Fprintf(r.o.Stdout, "patch for %s is in %s\n", o.Original, o.Kpatch)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/golibcare/golibcare/internal/bidcheck"
 	"github.com/golibcare/golibcare/internal/buildcache"
 	"github.com/golibcare/golibcare/internal/buildsys"
 )
@@ -42,12 +43,18 @@ type Options struct {
 	NoCache    bool     // --no-cache: do not reuse an earlier original build
 	Sign       string   // --sign: private key writing <patch>.sig beside each patch
 
-	BuildSystem   string // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
-	ConfigureArgs string // --configure: arguments of ./configure, cmake or meson setup
-	Configured    bool   // --configure was given (even empty)
-	BuildCmd      string // --build: the command system's build command
-	InstallCmd    string // --install: its install command ($DESTDIR is the root)
-	Deb           bool   // --deb: the tree is a Debian source package
+	BuildSystem   string   // --build-system: make, configure, cmake, meson, command, dpkg ("" detects)
+	ConfigureArgs string   // --configure: arguments of ./configure, cmake or meson setup
+	Configured    bool     // --configure was given (even empty)
+	BuildCmd      string   // --build: the command system's build command
+	InstallCmd    string   // --install: its install command ($DESTDIR is the root)
+	Deb           bool     // --deb: the tree is a Debian source package
+	DebSource     string   // --deb's argument: the source tree or a .dsc
+	DebBinaries   []string // --deb-binary: archive packages whose objects are the targets
+
+	Targets        []string // --target: deployed executables or libraries the patch is for
+	TargetBuildIDs []string // --target-build-id: targets known by Build-ID alone
+	PIDs           []int    // --pid: the objects of running processes
 
 	Env    []string // environment (default os.Environ())
 	Stdout io.Writer
@@ -83,6 +90,8 @@ type run struct {
 	treeMap                        string // KPCC_TREE_MAP: the copy and the user's tree it stands for
 	checkDir                       string // the dry run's tree
 	specDir                        string // the speculation mirror during the original stage
+	targets                        []bidcheck.Target
+	matched                        map[string]bidcheck.Target // installed object (rel) → its target
 }
 
 // Run builds the original and patched code, and makes a patch for every
@@ -94,9 +103,21 @@ func Run(ctx context.Context, o Options) (outs []Output, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Deb {
+		cwd, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.prepareDeb(ctx, cwd); err != nil {
+			return nil, err
+		}
+	}
 	// Earlier versions patched the tree in place: finish what a killed
 	// one of them left behind before reading the tree.
 	if _, err := RecoverSources(filepath.Join(r.dir, ".lpmaketmp", "backup"), r.o.Stdout); err != nil {
+		return nil, err
+	}
+	if err := r.loadTargets(ctx); err != nil {
 		return nil, err
 	}
 	patches, err := r.prepare(ctx)
@@ -136,6 +157,14 @@ func newRun(o Options) (*run, error) {
 		return nil, err
 	}
 	out := dir
+	if o.Deb && o.DebSource != "" {
+		if err := debRequirements(); err != nil {
+			return nil, err
+		}
+		if dir, err = filepath.Abs(o.DebSource); err != nil {
+			return nil, err
+		}
+	}
 	if o.OutDir != "" {
 		if out, err = filepath.Abs(o.OutDir); err != nil {
 			return nil, err

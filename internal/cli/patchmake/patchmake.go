@@ -22,7 +22,8 @@ import (
 const synopsis = `libcare-patch-make [-h|--help] [--version] [-u|--update || -c|--clean] [-s|--srcdir=SRCDIR] \
 	[-d|--destdir=DESTDIRVAR] [-i|--id=PATCH-ID] [-b|--buildid=BUILD-ID] [-j|--jobs[=N]] [-v] \
 	[-p|--strip=N] [--series=SERIES] [-o|--output=DIR] [--build-system=NAME] [--configure=ARGS] \
-	[--build=CMD --install=CMD] [--no-cache] [--sign KEY] PATCH1 PATCH2 ...
+	[--build=CMD --install=CMD] [--no-cache] [--sign KEY] [--target=FILE]... [--target-build-id=ID]... \
+	[--pid=PID]... [--deb SRCDIR|FILE.dsc [--deb-binary FILE.deb]...] PATCH1 PATCH2 ...
   libcare-patch-make [options] --git A..B|B [REPO]`
 
 const description = `Run from the project's top directory. The build system is detected there
@@ -39,6 +40,23 @@ written for every binary that changed. The original build is kept in
 DIR/.lpmaketmp/ and reused by the next patch against the same tree,
 which then compiles only what the new patch touches (--no-cache or -c
 build everything again).
+
+With --target (the deployed executable or library; repeatable),
+--target-build-id or --pid (the objects a running process has mapped),
+the Build-IDs of the original build are checked against the targets
+before the diff is applied: when none matches, the run stops with both
+Build-IDs and the likely cause (other flags, -g, a build dependency's
+version). Patches are then made only for the objects that match, and
+DIR/patchroot/<BuildID>.target names the target of each.
+
+With --deb SRCDIR|file.dsc, a Debian source package (a .dsc is unpacked
+with dpkg-source -x) is built with its own rules (dpkg-buildpackage -b),
+libcare-cc as CC, at /build/reproducible-path/<source>-<upstream version>
+inside a private mount namespace, SOURCE_DATE_EPOCH from
+debian/changelog; the patched stage reruns only the package's build
+step. --deb-binary FILE.deb (or --target) names the archive's binaries:
+their Build-IDs must match. Build dependencies are yours to install
+(apt-get build-dep); the output directory defaults to the current one.
 
 A PATCH is a unified diff in any form GNU patch reads (diff -u, git diff,
 git format-patch mails, hg export, quilt patches, CRLF), or a quilt
@@ -90,6 +108,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 		Args:                  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Configured = cmd.Flags().Changed("configure")
+			opts.Deb = opts.DebSource != ""
 			if err := opts.complete(args); err != nil {
 				return err
 			}
@@ -118,11 +137,16 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 	f.StringArrayVar(&opts.series, "series", nil, "apply the patches of a quilt series file, in order, before PATCH...")
 	f.IntVarP(&opts.strip, "strip", "p", pm.StripDetect, "strip N leading path components from the file names of PATCH... (default: detect)")
 	f.StringVarP(&opts.OutDir, "output", "o", "", "directory for lpmake/, patchroot/ and .lpmaketmp/ (default: the current directory)")
-	f.StringVar(&opts.BuildSystem, "build-system", "", "build system: make, configure, cmake, meson or command (default: detected)")
+	f.StringVar(&opts.BuildSystem, "build-system", "", "build system: make, configure, cmake, meson, command or dpkg (default: detected)")
 	f.StringVar(&opts.ConfigureArgs, "configure", "", "run the configure step (./configure, cmake, meson setup) with these arguments")
 	f.StringVar(&opts.BuildCmd, "build", "", "shell command that builds the tree (with --install)")
 	f.StringVar(&opts.InstallCmd, "install", "", "shell command that installs the build into $DESTDIR (with --build)")
 	f.StringVar(&opts.Sign, "sign", "", "private key (libcare-ctl keygen) signing each patch into PATCH.sig")
+	f.StringArrayVar(&opts.Targets, "target", nil, "deployed executable or library the patch is for (repeatable)")
+	f.StringArrayVar(&opts.TargetBuildIDs, "target-build-id", nil, "Build-ID of an object the patch is for (repeatable)")
+	f.IntSliceVar(&opts.PIDs, "pid", nil, "running process whose objects the patch is for (repeatable)")
+	f.StringVar(&opts.DebSource, "deb", "", "build the Debian source package SRCDIR or file.dsc with its own rules at /build/reproducible-path/<source>-<version>")
+	f.StringArrayVar(&opts.DebBinaries, "deb-binary", nil, "archive .deb whose objects the patch is for (repeatable)")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "build the original code again even if an earlier run built the same tree")
 	return cmd
 }
@@ -144,6 +168,10 @@ func (o *Options) complete(args []string) error {
 		return &UsageError{Msg: "no patch given"}
 	case o.strip < pm.StripDetect:
 		return &UsageError{Msg: "-p needs a number of components (0 or more)"}
+	case len(o.DebBinaries) > 0 && !o.Deb:
+		return &UsageError{Msg: "--deb-binary goes with --deb"}
+	case o.Deb && (o.BuildCmd != "" || o.BuildSystem != "" && o.BuildSystem != "dpkg"):
+		return &UsageError{Msg: "--deb builds with the package's rules (the dpkg build system)"}
 	case (o.BuildCmd == "") != (o.InstallCmd == ""):
 		return &UsageError{Msg: "--build and --install go together"}
 	case o.BuildCmd != "" && o.BuildSystem != "" && o.BuildSystem != "command":
