@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/golibcare/golibcare/internal/procfs"
+	"github.com/golibcare/golibcare/internal/store"
 )
 
 // update patches every running process that maps an object with a patch
@@ -40,7 +41,9 @@ func (s *Server) updateOne(ctx context.Context, out io.Writer, c candidate, stor
 		return
 	}
 	s.unpatchAll(ctx, out, c.pid, stale)
-	s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(c.pid), storage})
+	if pending {
+		s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(c.pid), storage})
+	}
 }
 
 // candidate is a process and the Build-IDs of its objects with a patch in
@@ -67,7 +70,7 @@ func (s *Server) patchable(storage string) []candidate {
 }
 
 // patchedObjects lists the Build-IDs of pid's mapped files that have a
-// patch in storage.
+// patch in storage, enabled or disabled (to be removed).
 func (s *Server) patchedObjects(pid int, storage string) []string {
 	maps, err := procfs.ReadMaps(pid)
 	if err != nil {
@@ -86,7 +89,7 @@ func (s *Server) patchedObjects(pid int, storage string) []string {
 		if info == nil {
 			continue
 		}
-		if _, err := Lookup(storage, info.buildID); err == nil {
+		if _, err := Lookup(storage, info.buildID); err == nil || store.Disabled(storage, info.buildID) {
 			bids = append(bids, info.buildID)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -37,6 +38,8 @@ type Options struct {
 	// MaxSize is the default of patch --max-size (0: kpatch.DefaultMaxSize);
 	// the server passes its own.
 	MaxSize int64
+	// Audit, if set, gets one record per operation (--audit; the server's).
+	Audit *slog.Logger
 }
 
 func (o *Options) level() int { return levelInfo + o.Verbose }
@@ -94,6 +97,7 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetErr(stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
+	auditFlags(cmd, opts)
 	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil), newStoreCmd(opts))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd

@@ -58,6 +58,9 @@ func RunPatch(opts *PatchOptions) error {
 			opts.errorf("%v", err)
 		}
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
+		for _, pid := range pids {
+			opts.audit("patch", pid, opts.Path, nil, nil, err, all)
+		}
 		return &reportedError{err}
 	}
 	return eachPid(opts.Options, "patch", pids, func(pid int, in *interrupts) error { return opts.patchOne(pid, src, all, in) })
@@ -68,6 +71,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	info("Applying patch for %d with %s", pid, opts.Path)
 	opts.targeting(pid)
 	res, err := opts.patch(pid, src, all, in)
+	opts.audit("patch", pid, opts.Path, src, res, err, all && (vanished(pid, err) || err == nil && res.Count == 0))
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}

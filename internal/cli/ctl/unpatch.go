@@ -58,6 +58,7 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, in *interrupts) error 
 	}
 	opts.targeting(pid)
 	res, err := opts.unpatch(pid, in)
+	opts.audit("unpatch", pid, "", nil, res, err, all && (vanished(pid, err) || errors.Is(err, apply.ErrNoPatch) || err == nil && res.Count == 0))
 	if res != nil && res.Frozen > 0 {
 		info("PID '%d' process unpatch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 
+	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/cli/ctl"
 )
 
@@ -13,6 +15,7 @@ import (
 // commands keep flag state, so every request gets a fresh root.
 type ctlDispatcher struct {
 	maxSize int64 // default of patch --max-size (0: libcare-ctl's)
+	audit   *slog.Logger
 }
 
 func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
@@ -24,7 +27,7 @@ func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io
 			code = 255
 		}
 	}()
-	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize})
+	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize, Audit: d.auditFor(ctx)})
 	root.SetArgs(args)
 	root.SetIn(eofReader{})
 	err := root.ExecuteContext(ctx)
@@ -37,3 +40,14 @@ func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// auditFor returns the audit logger with who asked for the command.
+func (d ctlDispatcher) auditFor(ctx context.Context) *slog.Logger {
+	if d.audit == nil {
+		return nil
+	}
+	if c, ok := audit.CallerOf(ctx); ok {
+		return d.audit.With(c.Attrs()...)
+	}
+	return d.audit
+}
