@@ -31,7 +31,7 @@ func (s *Server) unpatchAll(ctx context.Context, out io.Writer, pid int, ps []ap
 }
 
 // planUpdate compares what pid carries with storage: stale lists applied
-// patches with a higher level in storage or disabled there (newest first,
+// patches with another level in storage or disabled there (newest first,
 // as unpatch wants them); pending tells whether an object of bids lacks
 // its enabled storage patch.
 func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo, pending bool) {
@@ -51,7 +51,9 @@ func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo
 		id, _ := storedID(sp.Path)
 		for _, p := range ps {
 			switch {
-			case uint32(sp.Level) > p.Level:
+			case uint32(sp.Level) != p.Level:
+				// A higher level replaces it, and a lower one too when
+				// the level above was disabled or removed (a rollback).
 				stale = append([]apply.PatchInfo{p}, stale...)
 			case p.ID == id:
 				current[bid] = true

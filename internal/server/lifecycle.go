@@ -63,8 +63,8 @@ func (s *Server) Restore(ctx context.Context) {
 		s.event("automatic patching is off", slog.String("reason", why))
 		return
 	}
+	go s.watchStorage(ctx) // first: a change during the update is not missed
 	s.autoUpdate(ctx, "start")
-	go s.watchStorage(ctx)
 }
 
 // autoUpdate runs update with no client: its output goes to the log, its
