@@ -18,7 +18,10 @@ import (
 // processes.
 func (s *Server) update(ctx context.Context, out io.Writer) {
 	storage := s.Storage()
-	cands := s.patchable(storage)
+	var cands []candidate
+	if ids, _ := store.AllBuildIDs(storage); len(ids) > 0 { // else no need to look at any process
+		cands = s.patchable(storage)
+	}
 	if len(cands) == 0 {
 		fmt.Fprintf(out, "No process has a patch in %s\n", storage)
 		return

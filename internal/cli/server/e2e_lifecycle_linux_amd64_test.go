@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -353,5 +354,68 @@ func TestE2EAudit(t *testing.T) {
 	}
 	if refused["result"] != "error" || refused["error"] == nil || refused["pid"] != float64(tg.pid) || refused["client_uid"] != float64(0) || refused["file"] != bad {
 		t.Errorf("refused patch record: got %v", refused)
+	}
+}
+
+// TestRunNotify: Run tells systemd it is ready (READY=1 on $NOTIFY_SOCKET)
+// once its first update is done, and the audit trail says why automatic
+// patching is off when the kill switch file exists.
+func TestRunNotify(t *testing.T) {
+	dir := t.TempDir()
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "notify"), Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notify.Close()
+	t.Setenv("NOTIFY_SOCKET", filepath.Join(dir, "notify"))
+	t.Setenv("GOLIBCARE_DISABLED_FILE", filepath.Join(dir, "disabled"))
+	os.WriteFile(filepath.Join(dir, "disabled"), nil, 0o644)
+	var log syncBuf
+	log.b = &bytes.Buffer{}
+	trail, _ := audit.NewLogger(&log, audit.FormatJSON)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := &Options{Socket: filepath.Join(dir, "s.sock"), Storage: t.TempDir(), Stderr: &log, Audit: trail, Dispatcher: echo{}}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, opts) }()
+	notify.SetReadDeadline(time.Now().Add(waitTime))
+	b := make([]byte, 64)
+	n, err := notify.Read(b)
+	if err != nil || string(b[:n]) != "READY=1" {
+		t.Errorf("notify: got %q, %v; want READY=1", b[:n], err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if !strings.Contains(log.b.String(), `"msg":"libcare server: automatic patching is off","reason":"kill switch: `+filepath.Join(dir, "disabled")+` exists"`) {
+		t.Errorf("log %q: want the kill switch record", log.b.String())
+	}
+}
+
+// TestE2ECtlAudit: `libcare-ctl --audit --log-format json patch` writes
+// the record of the patch to standard error, with no client fields.
+func TestE2ECtlAudit(t *testing.T) {
+	l1 := loopLevel1(t)
+	tg := start(t, l1.Binary)
+	tg.wait(t, "UNPATCHED")
+	var out, errb bytes.Buffer
+	root := ctl.NewCmd(&out, &errb)
+	root.SetArgs([]string{"--audit", "--log-format", "json", "patch", "-p", tg.p(), l1.Kpatch})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("patch: %v\n%s%s", err, out.String(), errb.String())
+	}
+	tg.wait(t, "PATCHED level 1")
+	var r map[string]any
+	if err := json.Unmarshal(errb.Bytes(), &r); err != nil {
+		t.Fatalf("stderr %q: %v", errb.String(), err)
+	}
+	if r["op"] != "patch" || r["pid"] != float64(tg.pid) || r["build_id"] != l1.BuildID || r["result"] != "ok" || r["hunks"] != float64(1) {
+		t.Errorf("record: got %v", r)
+	}
+	if _, ok := r["client_uid"]; ok {
+		t.Errorf("record: got client_uid from the command line: %v", r)
 	}
 }
