@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 const bid = "c989537f4ab7d5bcb223f2cd5c4e370f8b23fd67"
@@ -36,32 +36,10 @@ func patchFile(t *testing.T, id, buildID string) []byte {
 	return b
 }
 
-// tree lists dir as "path" and "path -> target" lines, sorted.
-func tree(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.Type()&fs.ModeSymlink != 0 {
-			target, _ := os.Readlink(p)
-			rel += " -> " + target
-		} else if d.IsDir() {
-			rel += "/"
-		}
-		out = append(out, rel)
-		return nil
-	})
-	slices.Sort(out)
-	return out
-}
-
 func wantTree(t *testing.T, dir string, want ...string) {
 	t.Helper()
 	slices.Sort(want)
-	if got := tree(t, dir); !slices.Equal(got, want) {
+	if got := testutil.Tree(t, dir); !slices.Equal(got, want) {
 		t.Errorf("storage:\ngot  %q\nwant %q", got, want)
 	}
 }

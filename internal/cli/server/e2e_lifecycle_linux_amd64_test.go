@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/server"
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 // auto is a server with its automatic part running (as `libcare-ctl
@@ -202,26 +202,9 @@ func TestE2EStoreCommands(t *testing.T) {
 // buildIDOffset is the offset of build_id in struct kpatch_file.
 const buildIDOffset = 8 + 8 + 1 + 1 + 6 + 64
 
-// tree lists dir as "path", "dir/" and "link -> target" lines, sorted.
 func wantTree(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	var got []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			rel += " -> " + target
-		case d.IsDir():
-			rel += "/"
-		}
-		got = append(got, rel)
-		return nil
-	})
-	slices.Sort(got)
+	got := testutil.Tree(t, dir)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("storage:\ngot  %q\nwant %q", got, want)
