@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -10,11 +12,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golibcare/golibcare/internal/audit"
 )
 
 const helperEnv = "GOLIBCARE_SERVER_TEST_HELPER"
@@ -180,7 +185,9 @@ func TestRefuseNonRoot(t *testing.T) {
 		t.Skip("skipping test: needs root to run a client as another uid")
 	}
 	f := newFakeCtl()
-	_, sock := startServer(t, f)
+	var trail syncBuffer
+	logger, _ := audit.NewLogger(&trail, audit.FormatJSON)
+	_, sock := startServerCfg(t, Config{Dispatcher: f, Audit: logger})
 	if err := os.Chmod(sock, 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +216,31 @@ func TestRefuseNonRoot(t *testing.T) {
 	if n := len(f.snapshot()); n != 0 {
 		t.Errorf("commands run for a non-root client: got %d, want 0", n)
 	}
+	// The socket-file server has the audit trail: one refusal recorded.
+	var rec map[string]any
+	if err := json.Unmarshal(trail.bytes(), &rec); err != nil {
+		t.Fatalf("audit trail %q: %v", trail.bytes(), err)
+	}
+	if rec["result"] != "refused" || rec["client_uid"] != float64(65534) || rec["client_pid"] == nil {
+		t.Errorf("audit record: got %v, want a refusal of uid 65534", rec)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
 }
 
 // copyTestBinary copies the test binary where uid 65534 may run it.

@@ -155,7 +155,6 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	case cerr != nil:
 		s.reply(c, "error: %v", cerr)
 	case cred.Uid != 0:
-		s.logf("refused request from pid %d uid %d", cred.Pid, cred.Uid)
 		s.event("request refused", slog.Int("client_uid", int(cred.Uid)), slog.Int("client_pid", int(cred.Pid)),
 			slog.String("result", "refused"), slog.String("error", "client is not root"))
 		s.reply(c, "error: permission denied: client uid %d is not root", cred.Uid)
