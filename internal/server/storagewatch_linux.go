@@ -26,32 +26,42 @@ const storageDepth = 2
 const storageEvents = unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM |
 	unix.IN_CLOSE_WRITE | unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_ONLYDIR
 
+// storageRetry is how often a storage directory that cannot be watched
+// (not made yet) is tried again.
+const storageRetry = 5 * time.Second
+
 // watchStorage runs an update after every change of the storage
 // directory (inotify(7) on it and its subdirectories), debounced, until
-// ctx ends. A "storage DIR" request moves the watch to DIR.
+// ctx ends. A "storage DIR" request moves the watch to DIR (and updates).
 func (s *Server) watchStorage(ctx context.Context) {
+	update, failed := false, ""
 	for ctx.Err() == nil {
 		dir := s.Storage()
-		err := s.watchDir(ctx, dir)
-		if ctx.Err() != nil {
+		err := s.watchDir(ctx, dir, update)
+		switch {
+		case ctx.Err() != nil:
 			return
+		case err == nil: // moved
+			update, failed = true, ""
+			continue
+		case err.Error() != failed: // said once, not every retry
+			failed = err.Error()
+			s.event("storage not watched", slog.String("storage", dir), slog.String("error", failed))
 		}
-		if err != nil {
-			s.event("storage not watched", slog.String("storage", dir), slog.String("error", err.Error()))
-			// Wait for a new storage directory rather than spin.
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.storageMoved:
-			}
+		// Whatever appears meanwhile is applied once the watch is up.
+		update = true
+		select {
+		case <-ctx.Done():
+		case <-s.storageMoved:
+		case <-time.After(storageRetry):
 		}
-		s.autoUpdate(ctx, "storage")
 	}
 }
 
 // watchDir watches dir until ctx ends, the storage directory changes
-// (nil error) or inotify fails.
-func (s *Server) watchDir(ctx context.Context, dir string) error {
+// (nil error) or inotify fails; with update, it updates once the watch is
+// in place.
+func (s *Server) watchDir(ctx context.Context, dir string, update bool) error {
 	in, err := newInotify(dir)
 	if err != nil {
 		return err
@@ -60,6 +70,9 @@ func (s *Server) watchDir(ctx context.Context, dir string) error {
 	changed := make(chan struct{}, 1)
 	go in.run(changed)
 	var timer <-chan time.Time
+	if update {
+		timer = time.After(0)
+	}
 	for {
 		select {
 		case <-ctx.Done():

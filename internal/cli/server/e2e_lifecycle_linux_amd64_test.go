@@ -266,6 +266,22 @@ func TestE2EStorageChanges(t *testing.T) {
 	}
 }
 
+// TestE2EStorageMadeLater: a storage directory that does not exist when
+// the server starts is watched once it does.
+func TestE2EStorageMadeLater(t *testing.T) {
+	l1 := loopLevel1(t)
+	storage := filepath.Join(t.TempDir(), "later")
+	tg := start(t, l1.Binary)
+	tg.wait(t, "UNPATCHED")
+	a := newAuto(t)
+	a.start(t, storage, tg)
+	mustStore(t, "add", "--store", storage, l1.Kpatch)
+	tg.wait(t, "PATCHED level 1")
+	if rs := a.records(t, "storage not watched"); len(rs) != 1 {
+		t.Errorf("got records %v, want one saying the storage is not watched", rs)
+	}
+}
+
 // TestE2EKillSwitch: libcare.enable=0 on the kernel command line, or the
 // disabled file, keeps the server from patching on its own (and it says
 // why); a client's update still works.
