@@ -26,27 +26,24 @@ func (s *Store) List() ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	all, _ := s.orphans(bids)
 	var out []Entry
-	for _, bid := range all {
+	for _, bid := range s.orphans(bids) {
 		out = append(out, s.entries(bid)...)
 	}
 	return out, nil
 }
 
 // orphans adds the Build-IDs with level directories but no latest link.
-func (s *Store) orphans(bids []string) ([]string, error) {
-	ents, err := os.ReadDir(s.Dir)
-	if err != nil {
-		return bids, err
-	}
+func (s *Store) orphans(bids []string) []string {
+	ents, _ := os.ReadDir(s.Dir) // read by AllBuildIDs just before
+
 	for _, e := range ents {
 		if e.IsDir() && CheckBuildID(e.Name()) == nil && !slices.Contains(bids, e.Name()) {
 			bids = append(bids, e.Name())
 		}
 	}
 	slices.Sort(bids)
-	return bids, nil
+	return bids
 }
 
 func (s *Store) entries(bid string) []Entry {
@@ -58,7 +55,7 @@ func (s *Store) entries(bid string) []Entry {
 		whole = disabled(s.Dir, bid, 0)
 		out = append(out, s.entry(bid, 0, flat, latest, whole))
 	}
-	levels, _ := s.levels(bid)
+	levels := s.levels(bid)
 	if len(levels) > 0 {
 		_, err := os.Lstat(filepath.Join(s.Dir, bid, disabledName))
 		whole = err == nil
@@ -93,12 +90,9 @@ func (s *Store) entry(bid string, level int, path string, latest *Patch, whole b
 }
 
 // levels lists the levels stored for bid (directories <N> holding a
-// kpatch.bin), ascending.
-func (s *Store) levels(bid string) ([]int, error) {
-	ents, err := os.ReadDir(filepath.Join(s.Dir, bid))
-	if err != nil {
-		return nil, nil
-	}
+// kpatch.bin), ascending; none when there is no <bid> directory.
+func (s *Store) levels(bid string) []int {
+	ents, _ := os.ReadDir(filepath.Join(s.Dir, bid))
 	var levels []int
 	for _, e := range ents {
 		n, err := strconv.Atoi(e.Name())
@@ -110,5 +104,5 @@ func (s *Store) levels(bid string) ([]int, error) {
 		}
 	}
 	slices.Sort(levels)
-	return levels, nil
+	return levels
 }

@@ -92,10 +92,7 @@ func writeAtomic(path string, data []byte, check func(string) error) error {
 // level it points at the highest level, whose marker keeps it from being
 // applied; with no level at all, it is removed.
 func (s *Store) relink(bid string) error {
-	levels, err := s.levels(bid)
-	if err != nil {
-		return err
-	}
+	levels := s.levels(bid)
 	link := filepath.Join(s.Dir, bid, latestLink)
 	if len(levels) == 0 {
 		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -167,7 +164,7 @@ func (s *Store) removeLevel(bid string, level int) error {
 	if err := os.RemoveAll(gone); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if levels, _ := s.levels(bid); len(levels) == 0 {
+	if len(s.levels(bid)) == 0 {
 		return os.RemoveAll(filepath.Join(s.Dir, bid))
 	}
 	return nil

@@ -84,7 +84,7 @@ func NewCmd(stdout, stderr io.Writer) *cobra.Command {
 func NewCmdWith(opts *Options) *cobra.Command {
 	stdout, stderr := opts.Stdout, opts.Stderr
 	cmd := &cobra.Command{
-		Use:           "libcare-ctl [-v]... [-h] patch|unpatch|info",
+		Use:           "libcare-ctl [-v]... [-h] [--audit] patch|unpatch|info|store",
 		Short:         "apply, cancel and list live patches of running processes",
 		SilenceErrors: true,
 		SilenceUsage:  true,
