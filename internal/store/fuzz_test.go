@@ -1,0 +1,32 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLookup: whatever the Build-ID asked for and whatever the latest
+// link names, Lookup does not panic and returns a patch or an error.
+func FuzzLookup(f *testing.F) {
+	f.Add(bid, "2")
+	f.Add(bid, "./2")
+	f.Add("../x", "../../etc")
+	f.Add("", "-1")
+	f.Add(bid, "99999999999999999999999999999999")
+	f.Fuzz(func(t *testing.T, id, target string) {
+		dir := t.TempDir()
+		if CheckBuildID(id) == nil {
+			os.MkdirAll(filepath.Join(dir, id, "2"), 0o755)
+			os.WriteFile(filepath.Join(dir, id, "2", levelFile), []byte("x"), 0o644)
+			os.Symlink(target, filepath.Join(dir, id, latestLink))
+		}
+		p, err := Lookup(dir, id)
+		if (err != nil) == (p != nil) {
+			t.Fatalf("Lookup(%q) with latest -> %q: got %v, %v", id, target, p, err)
+		}
+		if p != nil && p.Level < 0 {
+			t.Fatalf("negative level %d", p.Level)
+		}
+	})
+}
