@@ -269,7 +269,10 @@ func TestInfoUnpatchFake(t *testing.T) {
 }
 
 // TestSafetyFake: a thread inside foo is let run (no breakpoint) until it
-// leaves; one that never leaves fails the patch and leaves nothing behind.
+// leaves, and nothing is written or run in the target from the first slice
+// to the last: a tracer killed meanwhile leaves nothing behind. The slices
+// are not frozen time. One that
+// never leaves fails the patch and leaves nothing behind.
 func TestSafetyFake(t *testing.T) {
 	for _, leaves := range []bool{true, false} {
 		p := newTarget(t)
@@ -278,8 +281,15 @@ func TestSafetyFake(t *testing.T) {
 		p.regs[100] = unwind.Regs{PC: progBase + fooVaddr + 4, SP: stackBase + 0x3f00}
 		binary.LittleEndian.PutUint64(p.mem[stackBase][0x3f08:], ret)
 		resumes := 0
+		var before [2]int
 		p.onResume = func(p *fakeProc) {
 			resumes++
+			now := [2]int{p.writes, len(p.calls)}
+			if resumes == 1 {
+				before = now
+			} else if now != before {
+				t.Errorf("slice %d: %d write(s) and %d remote call(s) since the first slice, want none", resumes, now[0]-before[0], now[1]-before[1])
+			}
 			if leaves && resumes == 3 {
 				p.regs[100] = unwind.Regs{PC: ret, SP: stackBase + 0x3f10}
 			}
@@ -288,10 +298,17 @@ func TestSafetyFake(t *testing.T) {
 		if leaves {
 			timeout = time.Minute // leaves after 3 slices, however loaded the machine
 		}
+		t0 := time.Now()
 		res, err := Patch(p, testPatch(t, "0001", allRelocs), Options{Timeout: timeout})
+		elapsed := time.Since(t0)
 		if leaves {
 			if err != nil || res.Count != 1 || resumes != 3 {
 				t.Errorf("got %v after %d resumes, want success after 3", err, resumes)
+			}
+			// The three slices the target ran (2, 4 and 8 ms, each at
+			// least 3/4 of that) are not frozen time.
+			if ran := (2 + 4 + 8) * time.Millisecond * 3 / 4; res.Frozen > elapsed-ran {
+				t.Errorf("frozen %v of %v, want the %v of slices left out", res.Frozen, elapsed, ran)
 			}
 			continue
 		}

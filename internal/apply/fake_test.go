@@ -27,6 +27,8 @@ type fakeProc struct {
 	// onStop is called when the threads are stopped; it may map memory.
 	onStop func(p *fakeProc)
 	calls  []string
+	// writes counts the memory writes of the tracer.
+	writes int
 	// budget is the number of changes (memory writes, mmap, mprotect,
 	// munmap) the tracer makes before it is killed (-1: never): the next
 	// change panics with errKilled, as a SIGKILL would end libcare-ctl.
@@ -85,6 +87,7 @@ func (p *fakeProc) WriteAt(b []byte, a int64) (int, error) {
 	}
 	if p.attached {
 		p.change()
+		p.writes++
 	}
 	return copy(m, b), nil
 }

@@ -79,14 +79,35 @@ func regionProt(l layout) uint64 {
 	return _PROT_READ | _PROT_WRITE
 }
 
+// regionPerms is regionProt as /proc/PID/maps shows a private mapping.
+func regionPerms(l layout) string {
+	if regionProt(l) == _PROT_READ|_PROT_EXEC {
+		return "r-xp"
+	}
+	return "rw-p"
+}
+
 // mapRegion maps the region at the chosen address, or at the next
 // candidate when the target mapped something there since place read its
 // maps (MAP_FIXED_NOREPLACE fails with EEXIST instead of replacing it).
 func (s *session) mapRegion(j *job) error {
 	size := j.lay.totalMemSz
+	jr := openJournal(s.opt.JournalDir, s.pid)
 	for _, a := range j.cands {
+		if a == j.noted {
+			// Noted before the stop.
+		} else if err := jr.note(a, size, regionPerms(j.lay)); err != nil {
+			s.opt.Debugf("region journal: %v", err)
+			jr = journal{}
+		}
 		got, err := s.syscall(_SYS_mmap, a, size, regionProt(j.lay),
 			_MAP_PRIVATE|_MAP_ANONYMOUS|_MAP_FIXED_NOREPLACE, math.MaxUint64, 0)
+		if err != nil {
+			// Whatever is at a is not ours.
+			if e := jr.drop(a); e != nil {
+				s.opt.Debugf("region journal: %v", e)
+			}
+		}
 		if errors.Is(err, unix.EEXIST) {
 			continue
 		}

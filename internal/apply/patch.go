@@ -21,6 +21,7 @@ type job struct {
 	kpta    uint64   // the region (chosen, then mapped)
 	linked  uint64   // the address the image is relocated for
 	mapped  bool
+	noted   uint64 // the address noted in the region journal before the stop
 	infos   []kpatch.Info
 	undo    []byte // the original bytes saved in the region
 	written []int  // info indexes whose jump is in place
@@ -59,6 +60,7 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s.seccomp.expect(s, patchCalls(jobs))
+	s.noteRegions(jobs)
 	err = s.patch(jobs)
 	res := &Result{Frozen: s.frozen}
 	if err != nil {
@@ -185,7 +187,11 @@ func (s *session) patch(jobs []*job) error {
 		return nil
 	})
 	if err != nil {
-		return s.finish(s.rollback(jobs, err))
+		err = s.finish(s.rollback(jobs, err))
+	}
+	s.clearJournal()
+	if err != nil {
+		return err
 	}
 	return detached
 }

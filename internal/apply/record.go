@@ -17,6 +17,11 @@ import (
 //
 // A region that starts with pendingMagic is ours and not a patch; a later
 // run removes it (repair.go), restoring any jump of it found in place.
+// One state needs more: a run killed from the moment the mmap is set up
+// on its thread (ptrace.Syscall: the thread runs the call even after our
+// death, then returns through the safety frame) until pendingMagic is
+// written leaves a zeroed anonymous mapping that nothing in the target
+// marks as ours; the region journal (journal.go) names it.
 const (
 	pendingMagic = "KPATCHP\x00"
 	// recordMagic is the part of kpatch.Magic upstream compares.

@@ -45,7 +45,8 @@ const maxRepairRounds = 4
 // "applied" or "not applied" (design §4, record.go): a pending region is
 // removed after the jumps of it found in place are restored; a record none
 // of whose jumps is in place (all restored) is removed; a record with some
-// jumps restored (an unpatch killed midway) is unpatched. The code is
+// jumps restored (an unpatch killed midway) is unpatched; an empty region
+// the region journal names (journal.go) is removed. The code is
 // restored and regions unmapped in one stop after the safety check. It
 // returns one line saying what was repaired, "" when nothing was.
 func Repair(h Host, opt Options) (string, error) {
@@ -75,7 +76,8 @@ func repairRounds(h Host, opt Options) (*Snapshot, string, error) {
 			return nil, strings.Join(done, "; "), err
 		}
 		fixes, notes := planRepair(h, snap)
-		if len(fixes) == 0 || round == maxRepairRounds {
+		orphans := openJournal(opt.JournalDir, h.Pid()).orphans(h, snap.Maps)
+		if len(fixes)+len(orphans) == 0 || round == maxRepairRounds {
 			return snap, strings.Join(append(done, notes...), "; "), nil
 		}
 		what, err := repairOnce(h, opt)
@@ -99,11 +101,15 @@ func repairOnce(h Host, opt Options) ([]string, error) {
 		return nil, s.finish(err)
 	}
 	fixes, _ := planRepair(t, snap)
+	orphans := openJournal(opt.JournalDir, s.pid).orphans(t, snap.Maps)
 	var ranges []protRange
 	var what []string
 	for _, f := range fixes {
 		ranges = append(ranges, protRange{f.r.a.Start, f.r.a.CodeEnd, "patch " + f.r.a.ID()})
 		what = append(what, f.what)
+	}
+	for _, o := range orphans {
+		what = append(what, fmt.Sprintf("removed an empty region that a killed run mapped (%#x)", o.start))
 	}
 	mods := s.modules()
 	err = s.held(func() error {
@@ -118,6 +124,12 @@ func repairOnce(h Host, opt Options) ([]string, error) {
 				return err
 			}
 		}
+		for _, o := range orphans {
+			if err := s.munmap(o.start, o.size()); err != nil {
+				return err
+			}
+		}
+		s.clearJournal()
 		return s.detach()
 	})
 	if err != nil {

@@ -98,8 +98,20 @@ outer:
 // TestKillPatchEveryChange kills a patch before each of its changes to the
 // target, then checks that the next run repairs the leftover (reporting
 // it), that the process reads as not patched, and that unpatch and patch
-// then work.
+// then work. Killed between the mmap and the header, the run leaves a
+// zeroed mapping that only the region journal tells from the program's.
 func TestKillPatchEveryChange(t *testing.T) {
+	for _, journaled := range []bool{false, true} {
+		opts := fastOpts
+		if journaled {
+			opts.JournalDir = t.TempDir()
+		}
+		testKillPatchEveryChange(t, opts)
+	}
+}
+
+func testKillPatchEveryChange(t *testing.T, opts Options) {
+	journaled := opts.JournalDir != ""
 	for _, base := range [][]string{nil, {"0001"}} {
 		for n := 0; ; n++ {
 			p := newTarget(t)
@@ -108,7 +120,7 @@ func TestKillPatchEveryChange(t *testing.T) {
 				applyTest(t, p, testPatch(t, id, allRelocs))
 			}
 			killed, err := killedAt(p, n, func() error {
-				_, err := Patch(p, testPatch(t, "0002", allRelocs), fastOpts)
+				_, err := Patch(p, testPatch(t, "0002", allRelocs), opts)
 				return err
 			})
 			if err != nil {
@@ -123,23 +135,23 @@ func TestKillPatchEveryChange(t *testing.T) {
 				}
 				break
 			}
-			line, err := Repair(p, fastOpts)
+			line, err := Repair(p, opts)
 			if err != nil {
 				t.Fatalf("base %v, killed at %d: repair: %v", base, n, err)
 			}
-			// Killed before the mmap, or between it and the header: nothing
-			// to see (the second leaks a zeroed mapping, see record.go).
-			if (line == "") != (n <= 1) {
-				t.Errorf("base %v, killed at %d: got repair line %q", base, n, line)
+			// Killed before the mmap, nothing to see; between it and the
+			// header, a zeroed mapping, removed when journaled.
+			if nothing := n == 0 || n == 1 && !journaled; (line == "") != nothing {
+				t.Errorf("base %v, journal %v, killed at %d: got repair line %q", base, journaled, n, line)
 			}
-			if l := leaked(t, p); l != map[bool]int{true: 1, false: 0}[n == 1] {
-				t.Errorf("base %v, killed at %d: %d leaked mappings", base, n, l)
+			if l := leaked(t, p); l != map[bool]int{true: 1, false: 0}[n == 1 && !journaled] {
+				t.Errorf("base %v, journal %v, killed at %d: %d leaked mappings", base, journaled, n, l)
 			}
 			if got := state(t, p, orig); len(got) != len(base) {
 				t.Fatalf("base %v, killed at %d: got patches %v after repair, want %v", base, n, got, base)
 			}
 			if len(base) > 0 {
-				if _, err := Unpatch(p, "", nil, fastOpts); err != nil {
+				if _, err := Unpatch(p, "", nil, opts); err != nil {
 					t.Fatalf("killed at %d: unpatch after repair: %v", n, err)
 				}
 			}

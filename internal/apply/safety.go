@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -21,12 +22,6 @@ const (
 	// maxStackScan bounds the bytes of one stack scanned for return
 	// addresses when CFI cannot describe a frame.
 	maxStackScan = 512 << 10
-	// runSlice is how long busy threads run towards their return address
-	// before the check is repeated (a wrong guess then costs one slice).
-	runSlice = 100 * time.Millisecond
-	// idleSlice is how long everything runs when a busy thread has no
-	// known return address.
-	idleSlice = 2 * time.Millisecond
 )
 
 // protRange is code no thread may be executing or returning into.
@@ -152,9 +147,16 @@ const (
 
 // waitSafe checks every thread, letting the target run a slice while one
 // is busy, until none is inside a protected range or the timeout passes
-// (facts §8.12). No breakpoints: a thread may be in a signal handler, or
-// have no known return address, and our death must not leave int3 behind.
-// The target is stopped on entry and on return.
+// (facts §8.12); a thread still inside then is refused by name, with the
+// function. The wait samples: nothing is written into the target, no
+// breakpoint at a return address (upstream's way), no single-step, so a
+// SIGKILL of ours at any instant of it leaves the target as it was (the
+// kernel detaches a dead tracer's threads, running or stopped). A
+// breakpoint would also miss threads in a signal handler or with no known
+// return address. The slices vary by ±25%: a thread busy in a fixed
+// period would otherwise be caught at the same phase every time. The
+// target is stopped on entry and on return; it runs, not frozen, during
+// the slices.
 func (s *session) waitSafe(ranges []protRange, ms moduleSet) error {
 	if len(ranges) == 0 {
 		return s.checkInterrupt()
@@ -178,12 +180,18 @@ func (s *session) waitSafe(ranges []protRange, ms moduleSet) error {
 		if left <= 0 {
 			return fmt.Errorf("safety check failed: thread %d is inside %s", hits[0].tid, hits[0].in)
 		}
-		s.opt.Debugf("thread %d is inside %s: running for %v", hits[0].tid, hits[0].in, min(slice, left))
-		if err := s.runFor(min(slice, left)); err != nil {
+		d := min(jitter(slice), left)
+		s.opt.Debugf("thread %d is inside %s: running for %v", hits[0].tid, hits[0].in, d)
+		if err := s.runFor(d); err != nil {
 			return err
 		}
 		slice = min(2*slice, lastSlice)
 	}
+}
+
+// jitter returns d scaled by a random factor in [0.75, 1.25).
+func jitter(d time.Duration) time.Duration {
+	return d*3/4 + rand.N(d/2)
 }
 
 // runFor lets every thread run for d, then stops them again. An interrupt

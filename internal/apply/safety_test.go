@@ -153,3 +153,20 @@ func TestInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestJitter: slices vary within ±25%, so that sampling does not lock onto
+// the phase of a thread busy in a fixed period.
+func TestJitter(t *testing.T) {
+	d := 100 * time.Millisecond
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		j := jitter(d)
+		if j < d*3/4 || j >= d*5/4 {
+			t.Fatalf("jitter(%v) = %v, want within [75ms, 125ms)", d, j)
+		}
+		seen[j] = true
+	}
+	if len(seen) < 100 {
+		t.Errorf("jitter(%v) took %d values in 1000 draws, want them spread", d, len(seen))
+	}
+}

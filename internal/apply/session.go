@@ -26,6 +26,9 @@ type Options struct {
 	// back completely and fails with ErrInterrupted; once a jump is
 	// written, the run completes.
 	Interrupted func() os.Signal
+	// JournalDir holds the region journals (journal.go); "" journals
+	// nothing.
+	JournalDir string
 }
 
 // ErrInterrupted is wrapped by the error of a run that Options.Interrupted
@@ -143,6 +146,36 @@ func (s *session) munmap(addr, size uint64) error {
 		return fmt.Errorf("munmap %#x+%#x in pid %d: %w", addr, size, s.pid, err)
 	}
 	return nil
+}
+
+// noteRegions notes each job's first region address in the region
+// journal (journal.go) before the stop, out of the frozen time; mapRegion
+// notes any other address it tries. Called attached: no other run of ours
+// can be in its mmap window.
+func (s *session) noteRegions(jobs []*job) {
+	jr := openJournal(s.opt.JournalDir, s.pid)
+	jr.prune()
+	for _, j := range jobs {
+		if len(j.cands) == 0 {
+			continue
+		}
+		if err := jr.note(j.cands[0], j.lay.totalMemSz, regionPerms(j.lay)); err != nil {
+			s.opt.Debugf("region journal: %v", err)
+			return
+		}
+		j.noted = j.cands[0]
+	}
+}
+
+// clearJournal removes the region journal of the target: every region
+// this session mapped now starts with a magic, or is unmapped. A patch
+// clears it after it detached, out of the frozen time: a run that attached
+// since and noted its region loses the note, which only leaves its zeroed
+// region unnamed if it is killed in its window.
+func (s *session) clearJournal() {
+	if err := openJournal(s.opt.JournalDir, s.pid).clear(); err != nil {
+		s.opt.Debugf("region journal: %v", err)
+	}
 }
 
 // finish detaches, joining the error that ended the session.

@@ -74,6 +74,9 @@ type Config struct {
 	// KPCC_SPECULATE_APPEND_ARGS (speculate.go).
 	SpecDir    string
 	SpecAppend []string
+	// TreeMap is KPCC_TREE_MAP: the copy being built and the tree whose
+	// file names its binaries carry (treemap.go).
+	TreeMap [2]string
 	// Env is the environment of the commands libcare-cc runs.
 	Env []string
 	// Stdin, Stdout and Stderr are those of the commands it runs.
@@ -112,6 +115,7 @@ func LoadConfig(env []string, self string) (*Config, error) {
 	}
 	c.loadLists(get)
 	c.loadSpeculation(get)
+	c.loadTreeMap(get)
 	if v, ok := get("KPCC_DEBUG"); ok {
 		c.Debug, _ = strconv.Atoi(strings.TrimSpace(v))
 	}

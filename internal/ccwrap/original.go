@@ -69,6 +69,13 @@ func (b *builder) keeps() ([]Keep, error) {
 			if in.Type != ccargs.TypeAsm {
 				k.Fallback = b.sideCompile(i, k.Asm) // a .s input is copied
 			}
+			if in.Type.IsSource() {
+				out, link := b.cmd.Output, true
+				if b.cmd.Action == ccargs.ActionObject {
+					out, link = file, false
+				}
+				b.speculate(i, names, out, link)
+			}
 		}
 		keeps = append(keeps, k)
 	}

@@ -72,6 +72,10 @@ func (c *Config) NewPlan(argv []string) (*Plan, error) {
 	if err := refuseLTO(cmd); err != nil {
 		return nil, err
 	}
+	if tm := c.treeMapArgs(cmd); len(tm) > 0 {
+		c.AppendArgs = append(append([]string(nil), c.AppendArgs...), tm...)
+		c.SpecAppend = append(append([]string(nil), c.SpecAppend...), tm...)
+	}
 	b := &builder{c: c, cmd: cmd, cxxName: isCXXName(argv[0])}
 	switch {
 	case c.Stage == StageOriginal && (cmd.Action != ccargs.ActionLink || len(cmd.Sources(ccargs.TypeC, ccargs.TypeCXX, ccargs.TypeAsm, ccargs.TypeAsmCpp)) > 0):

@@ -75,7 +75,7 @@ func (r *run) setup() error {
 		cxx = r.tool("libcare-cc++")
 	}
 	if orig := r.origTree(); orig != "" && orig != r.work.Src {
-		r.mapArgs = []string{"-ffile-prefix-map=" + r.work.Src + "=" + orig}
+		r.treeMap = r.work.Src + "=" + orig
 	}
 	r.runner = &buildsys.Runner{
 		Env:      buildEnv(r.o.Env, binDir, r.o.ToolDir, cc, cxx),

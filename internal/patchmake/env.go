@@ -36,17 +36,16 @@ func (e *SignalError) ExitCode() int { return 128 + int(e.Sig) }
 func (e *SignalError) Signal() syscall.Signal { return e.Sig }
 
 // stageEnv is what libcare-cc reads in each stage. The debug filter stays
-// off in both stages, as the upstream script's export leaves it; append
-// holds -ffile-prefix-map options that make the copy's output name the
-// user's tree.
-func stageEnv(stage string, verbose bool, appendArgs []string) []string {
+// off in both stages, as the upstream script's export leaves it;
+// treeMap ("COPY=ORIG") makes the copy's binaries name the files as the
+// user's tree does.
+func stageEnv(stage string, verbose bool, treeMap string) []string {
 	env := []string{"KPATCH_STAGE=" + stage, "KPCC_DBGFILTER_ARGS="}
-	args := appendArgs
 	if stage == StagePatched {
-		args = append([]string{"-Wl,-q"}, args...)
+		env = append(env, "KPCC_APPEND_ARGS=-Wl,-q")
 	}
-	if len(args) > 0 {
-		env = append(env, "KPCC_APPEND_ARGS="+strings.Join(args, ";"))
+	if treeMap != "" {
+		env = append(env, "KPCC_TREE_MAP="+treeMap)
 	}
 	if verbose {
 		env = append(env, "KPCC_DEBUG=1")

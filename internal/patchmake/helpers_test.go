@@ -163,8 +163,9 @@ func countingCC(t *testing.T) (cc, log string) {
 	return cc, log
 }
 
-// compiles returns the compile-to-assembly calls logged since the log was
-// last truncated, and truncates it.
+// compiles returns the compiles of a C source (-c or -S; the original
+// stage compiles to objects, the patched one to assembly) logged since the
+// log was last truncated, and truncates it.
 func compiles(t *testing.T, log string) []string {
 	t.Helper()
 	b, err := os.ReadFile(log)
@@ -173,7 +174,7 @@ func compiles(t *testing.T, log string) []string {
 	}
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.Contains(" "+l+" ", " -S ") {
+		if isCompile(strings.Fields(l)) {
 			out = append(out, l)
 		}
 	}
@@ -181,4 +182,15 @@ func compiles(t *testing.T, log string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// isCompile reports whether argv compiles a C source (to an object or to
+// assembly); links and assembler runs are not compiles.
+func isCompile(argv []string) bool {
+	var stop, source bool
+	for _, a := range argv {
+		stop = stop || a == "-c" || a == "-S"
+		source = source || strings.HasSuffix(a, ".c")
+	}
+	return stop && source
 }

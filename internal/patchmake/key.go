@@ -97,7 +97,7 @@ func (r *run) buildSettings() []string {
 	if o.Configured {
 		s = append(s, "configure="+o.ConfigureArgs)
 	}
-	return append(s, r.mapArgs...)
+	return append(s, "treemap="+r.treeMap)
 }
 
 // toolIDs identifies what turns the sources into binaries: the real

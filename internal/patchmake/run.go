@@ -79,7 +79,7 @@ type run struct {
 	runner                         *buildsys.Runner
 	sys                            buildsys.System
 	sysName                        string
-	mapArgs                        []string // -ffile-prefix-map from the copy to the user's tree
+	treeMap                        string   // KPCC_TREE_MAP: the copy and the user's tree it stands for
 	checkDir                       string   // the dry run's tree
 	specDir                        string   // the speculation mirror during the original stage
 }

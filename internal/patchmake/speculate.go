@@ -3,7 +3,6 @@ package patchmake
 import (
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // speculation lays out the patched version of every touched file (from
@@ -50,10 +49,9 @@ func (r *run) endSpeculation() {
 // in the original stage while speculation is on, where the patched files
 // are and the patched stage's KPCC_APPEND_ARGS.
 func (r *run) stageEnv(stage string) []string {
-	env := stageEnv(stage, r.o.Verbose, r.mapArgs)
+	env := stageEnv(stage, r.o.Verbose, r.treeMap)
 	if stage == StageOriginal && r.specDir != "" {
-		env = append(env, "KPCC_SPECULATE="+r.specDir,
-			"KPCC_SPECULATE_APPEND_ARGS="+strings.Join(append([]string{"-Wl,-q"}, r.mapArgs...), ";"))
+		env = append(env, "KPCC_SPECULATE="+r.specDir, "KPCC_SPECULATE_APPEND_ARGS=-Wl,-q")
 	}
 	return env
 }

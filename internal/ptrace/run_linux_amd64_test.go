@@ -387,7 +387,11 @@ func TestRunUntilBlocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.check(t, "after RunUntil", s.text(t))
-	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 2 {
-		t.Errorf("epoll_wait returned EINTR %d times, want at most 2", d)
+	// One EINTR from Stop, one from the final stop; the look at /proc
+	// before an interrupt races with the thread entering epoll_wait again,
+	// which a loaded host wins now and then. Interrupting a blocked thread
+	// at every look (about 20 in 300 ms) would give far more.
+	if d := s.words(t, s.addrs["counters"], nCounters)[cPollEINTR] - eintr; d > 4 {
+		t.Errorf("epoll_wait returned EINTR %d times, want at most 4", d)
 	}
 }

@@ -84,7 +84,9 @@ func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error) {
 	defer h.Close()
 	in := holdSignals()
 	defer in.release()
-	return apply.InfoRepaired(h, apply.Options{Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal})
+	return apply.InfoRepaired(h, apply.Options{
+		Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
+	})
 }
 
 func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, all bool, failed error) error {

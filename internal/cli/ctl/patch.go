@@ -106,6 +106,6 @@ func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interr
 	return apply.Patch(h, src, apply.Options{
 		Timeout: opts.Timeout, All: all,
 		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables, Interrupted: in.Signal,
+		Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
 	})
 }

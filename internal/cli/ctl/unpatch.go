@@ -96,6 +96,6 @@ func (opts *UnpatchOptions) unpatch(pid int, in *interrupts) (*apply.Result, err
 	return apply.Unpatch(h, opts.ID, opts.Objects, apply.Options{
 		Timeout: opts.Timeout,
 		Logf:    opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables, Interrupted: in.Signal,
+		Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
 	})
 }

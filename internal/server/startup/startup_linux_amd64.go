@@ -90,7 +90,7 @@ func (pt Patcher) patch(p *ptrace.Process, storage string, out io.Writer) error 
 		return err
 	}
 	defer h.Close()
-	res, err := apply.Patch(heldHost{h, p}, src, apply.Options{Logf: logf, Debugf: debugf, Tables: apply.LoadTables})
+	res, err := apply.Patch(heldHost{h, p}, src, apply.Options{Logf: logf, Debugf: debugf, Tables: apply.LoadTables, JournalDir: apply.JournalDir()})
 	audit.Log(pt.Audit, audit.Op{Kind: "patch", Pid: pid, File: storage, Res: res, Err: err})
 	if res != nil && res.Frozen > 0 {
 		logf("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
