@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"debug/elf"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golibcare/golibcare/internal/kpatch"
+	"github.com/golibcare/golibcare/internal/store"
 	"github.com/golibcare/golibcare/internal/testutil"
 )
 
@@ -46,7 +47,7 @@ func wantTree(t *testing.T, dir string, want ...string) {
 
 func wantLookup(t *testing.T, dir string, level int, wantErr error) {
 	t.Helper()
-	p, err := Lookup(dir, bid)
+	p, err := store.Lookup(dir, bid)
 	switch {
 	case wantErr != nil:
 		if !errors.Is(err, wantErr) {
@@ -63,7 +64,7 @@ func wantLookup(t *testing.T, dir string, level int, wantErr error) {
 // Lookup (the server's and apply's reader) sees at each step.
 func TestLayout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "storage")
-	s := New(dir)
+	s := store.New(dir)
 	if _, err := s.Add(patchFile(t, "0000", bid), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -86,9 +87,9 @@ func TestLayout(t *testing.T) {
 
 	must(t, s.SetEnabled(bid, 0, false))
 	wantTree(t, dir, append(slices.Clone(full), bid+"/disabled")...)
-	wantLookup(t, dir, 0, ErrDisabled)
-	if ids, _ := BuildIDs(dir); len(ids) != 0 || !Disabled(dir, bid) {
-		t.Errorf("disabled: BuildIDs %q, Disabled %v; want none, true", ids, Disabled(dir, bid))
+	wantLookup(t, dir, 0, store.ErrDisabled)
+	if ids, _ := store.BuildIDs(dir); len(ids) != 0 || !store.Disabled(dir, bid) {
+		t.Errorf("disabled: BuildIDs %q, Disabled %v; want none, true", ids, store.Disabled(dir, bid))
 	}
 	must(t, s.SetEnabled(bid, 0, true))
 
@@ -105,7 +106,7 @@ func TestLayout(t *testing.T) {
 
 // TestList reports ids, levels and states.
 func TestList(t *testing.T) {
-	s := New(t.TempDir())
+	s := store.New(t.TempDir())
 	for l, id := range []string{"flat", "lvl1", "lvl2"} {
 		if _, err := s.Add(patchFile(t, id, bid), l); err != nil {
 			t.Fatal(err)
@@ -130,7 +131,7 @@ func TestList(t *testing.T) {
 // and a Check failure leave storage as it was.
 func TestAddRefuses(t *testing.T) {
 	dir := t.TempDir()
-	s := New(dir)
+	s := store.New(dir)
 	tests := []struct {
 		name string
 		data []byte
