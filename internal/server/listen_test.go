@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golibcare/golibcare/internal/audit"
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 const helperEnv = "GOLIBCARE_SERVER_TEST_HELPER"
@@ -185,7 +184,7 @@ func TestRefuseNonRoot(t *testing.T) {
 		t.Skip("skipping test: needs root to run a client as another uid")
 	}
 	f := newFakeCtl()
-	var trail syncBuffer
+	var trail testutil.Output
 	logger, _ := audit.NewLogger(&trail, audit.FormatJSON)
 	_, sock := startServerCfg(t, Config{Dispatcher: f, Audit: logger})
 	if err := os.Chmod(sock, 0o666); err != nil {
@@ -218,29 +217,12 @@ func TestRefuseNonRoot(t *testing.T) {
 	}
 	// The socket-file server has the audit trail: one refusal recorded.
 	var rec map[string]any
-	if err := json.Unmarshal(trail.bytes(), &rec); err != nil {
-		t.Fatalf("audit trail %q: %v", trail.bytes(), err)
+	if err := json.Unmarshal([]byte(trail.String()), &rec); err != nil {
+		t.Fatalf("audit trail %q: %v", trail.String(), err)
 	}
 	if rec["result"] != "refused" || rec["client_uid"] != float64(65534) || rec["client_pid"] == nil {
 		t.Errorf("audit record: got %v, want a refusal of uid 65534", rec)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
 }
 
 // copyTestBinary copies the test binary where uid 65534 may run it.
