@@ -9,6 +9,6 @@ import (
 
 func main() {
 	if err := client.NewCmd(nil).Execute(); err != nil {
-		os.Exit(1)
+		os.Exit(client.ExitCode(err))
 	}
 }

@@ -36,9 +36,9 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	jobs, err := planPatch(snap, src, opt.All)
+	jobs, already, err := planPatch(h, snap, src, opt)
 	if err != nil || len(jobs) == 0 {
-		return &Result{}, err
+		return &Result{Already: already}, err
 	}
 	opt.Logf("%d object(s) have valid patch(es)", len(jobs))
 	for _, j := range jobs {
@@ -62,7 +62,7 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 	s.seccomp.expect(s, patchCalls(jobs))
 	s.noteRegions(jobs)
 	err = s.patch(jobs)
-	res := &Result{Frozen: s.frozen}
+	res := &Result{Frozen: s.frozen, Waited: s.waited, Already: already}
 	if err != nil {
 		return res, err
 	}
@@ -77,29 +77,52 @@ func Patch(h Host, src *Source, opt Options) (*Result, error) {
 }
 
 // planPatch pairs objects with their patches and refuses ids already
-// applied.
-func planPatch(snap *Snapshot, src *Source, all bool) ([]*job, error) {
-	var jobs []*job
+// applied, except, with Options.Idempotent, the same file (already).
+func planPatch(mem Memory, snap *Snapshot, src *Source, opt Options) (jobs []*job, already []PatchInfo, err error) {
 	for _, o := range snap.Objects {
 		p, err := src.Lookup(o.BuildID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if p == nil {
 			continue
 		}
-		id := p.File.Header.IDString()
-		for _, a := range o.Applied {
-			if a.ID() == id {
-				return nil, fmt.Errorf("A patch with patch-id(%s) is already applied by %s", id, o.Name)
-			}
+		a := o.applied(p.File.Header.IDString())
+		switch {
+		case a == nil:
+			jobs = append(jobs, &job{obj: o, patch: p})
+		case opt.Idempotent && sameFile(a.Header, p.File.Header):
+			already = append(already, describe(mem, a))
+		default:
+			return nil, nil, fmt.Errorf("A patch with patch-id(%s) is already applied by %s", a.ID(), o.Name)
 		}
-		jobs = append(jobs, &job{obj: o, patch: p})
 	}
-	if f := src.File(); f != nil && len(jobs) == 0 && !all {
-		return nil, mismatch(snap, f)
+	if f := src.File(); f != nil && len(jobs)+len(already) == 0 && !opt.All {
+		return nil, nil, mismatch(snap, f)
 	}
-	return jobs, nil
+	return jobs, already, nil
+}
+
+// applied returns the patch with the given id applied to o, if any.
+func (o *Object) applied(id string) *Applied {
+	for _, a := range o.Applied {
+		if a.ID() == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether an in-target header copy came from the file
+// with header f: equal but for the fields set when applying (layout,
+// level, the record's magic). csum is the CRC-32 of the ELF part.
+func sameFile(applied, f kpatch.Header) bool {
+	for _, h := range []*kpatch.Header{&applied, &f} {
+		h.Magic = [8]byte{}
+		h.JmpOffset, h.ElfOffset, h.UserInfo, h.UserUndo, h.UserLevel = 0, 0, 0, 0, 0
+		h.KpatchTotalMemSz = 0
+	}
+	return applied == f
 }
 
 func mismatch(snap *Snapshot, p *PatchFile) error {

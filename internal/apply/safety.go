@@ -197,6 +197,8 @@ func jitter(d time.Duration) time.Duration {
 // runFor lets every thread run for d, then stops them again. An interrupt
 // (Options.Interrupted) ends the wait early.
 func (s *session) runFor(d time.Duration) error {
+	t0 := time.Now()
+	defer func() { s.waited += time.Since(t0) }()
 	if err := s.resume(); err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	// JournalDir holds the region journals (journal.go); "" journals
 	// nothing.
 	JournalDir string
+	// Idempotent lets Patch pass over a patch whose id is applied already
+	// when it is the same file (Build-ID, id and header with its CRC-32);
+	// otherwise an applied id is refused.
+	Idempotent bool
 }
 
 // ErrInterrupted is wrapped by the error of a run that Options.Interrupted
@@ -60,6 +64,12 @@ type Result struct {
 	Count int
 	// Frozen is the total time the target's threads were stopped.
 	Frozen time.Duration
+	// Waited is the time the target ran while a busy function was waited
+	// for (the safety check's slices).
+	Waited time.Duration
+	// Already lists the patches Options.Idempotent found applied from the
+	// same file, which Patch left as they were.
+	Already []PatchInfo
 	// Patches names the applied or removed patches.
 	Patches []PatchInfo
 }
@@ -74,6 +84,7 @@ type session struct {
 	stopped bool
 	since   time.Time
 	frozen  time.Duration
+	waited  time.Duration
 	seccomp seccompGuard
 }
 

@@ -56,7 +56,7 @@ func Unpatch(h Host, id string, filter []string, opt Options) (*Result, error) {
 	}
 	s.seccomp.expect(s, unpatchCalls(us))
 	err = s.unpatch(us)
-	res := &Result{Frozen: s.frozen}
+	res := &Result{Frozen: s.frozen, Waited: s.waited}
 	if err != nil {
 		return res, err
 	}

@@ -88,9 +88,9 @@ func Log(l *slog.Logger, op Op) {
 		base = append(base, slog.String("file", op.File))
 	}
 	result, msg := "ok", "libcare "+op.Kind
-	var stopped int64
+	var stopped, waited int64
 	if op.Res != nil {
-		stopped = op.Res.Frozen.Microseconds()
+		stopped, waited = op.Res.Frozen.Microseconds(), op.Res.Waited.Microseconds()
 	}
 	if op.Err != nil {
 		result = "error"
@@ -99,13 +99,13 @@ func Log(l *slog.Logger, op Op) {
 		if op.Err == nil {
 			result = "none"
 		}
-		l.Info(msg, append(base, unapplied(op, result, stopped)...)...)
+		l.Info(msg, append(base, unapplied(op, result, stopped, waited)...)...)
 		return
 	}
 	for _, p := range op.Res.Patches {
 		attrs := []any{slog.String("object", p.Object), slog.String("build_id", p.BuildID),
 			slog.String("patch_id", p.ID), slog.Int("level", int(p.Level)), slog.Int("hunks", len(p.Hunks)),
-			slog.Int64("stopped_us", stopped), slog.String("result", result)}
+			slog.Int64("stopped_us", stopped), slog.Int64("waited_us", waited), slog.String("result", result)}
 		if op.Err != nil {
 			attrs = append(attrs, slog.String("error", op.Err.Error()))
 		}
@@ -114,14 +114,15 @@ func Log(l *slog.Logger, op Op) {
 }
 
 // unapplied returns the attributes of an operation that changed nothing.
-func unapplied(op Op, result string, stopped int64) []any {
+func unapplied(op Op, result string, stopped, waited int64) []any {
 	var attrs []any
 	if op.Patch != nil {
 		h := &op.Patch.Header
 		attrs = append(attrs, slog.String("build_id", h.BuildIDString()), slog.String("patch_id", h.IDString()),
 			slog.Int("level", int(h.UserLevel)))
 	}
-	attrs = append(attrs, slog.Int("hunks", 0), slog.Int64("stopped_us", stopped), slog.String("result", result))
+	attrs = append(attrs, slog.Int("hunks", 0), slog.Int64("stopped_us", stopped), slog.Int64("waited_us", waited),
+		slog.String("result", result))
 	if op.Err != nil {
 		attrs = append(attrs, slog.String("error", op.Err.Error()))
 	}

@@ -36,7 +36,7 @@ func TestLog(t *testing.T) {
 	}
 	l = l.With(Caller{UID: 0, Pid: 42}.Attrs()...)
 	pid := os.Getpid()
-	res := &apply.Result{Count: 2, Frozen: 1500 * time.Microsecond, Patches: []apply.PatchInfo{
+	res := &apply.Result{Count: 2, Frozen: 1500 * time.Microsecond, Waited: 20 * time.Millisecond, Patches: []apply.PatchInfo{
 		{ID: "0001", Object: "foo", BuildID: "ab", Level: 2, Hunks: make([]apply.Hunk, 3)},
 		{ID: "0002", Object: "libbar.so", BuildID: "cd"},
 	}}
@@ -48,7 +48,7 @@ func TestLog(t *testing.T) {
 		t.Fatalf("got %d records, want 3", len(rs))
 	}
 	want := map[string]any{"op": "patch", "pid": float64(pid), "file": "/s", "object": "foo", "build_id": "ab",
-		"patch_id": "0001", "level": float64(2), "hunks": float64(3), "stopped_us": float64(1500), "result": "ok",
+		"patch_id": "0001", "level": float64(2), "hunks": float64(3), "stopped_us": float64(1500), "waited_us": float64(20000), "result": "ok",
 		"client_uid": float64(0), "client_pid": float64(42), "msg": "libcare patch"}
 	for k, v := range want {
 		if rs[0][k] != v {

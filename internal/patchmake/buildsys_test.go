@@ -88,6 +88,7 @@ func TestBuildSystemChoice(t *testing.T) {
 	}
 
 	empty := t.TempDir()
+	testutil.WriteFile(t, empty, "x.c", "a\n") // the diff applies: the dry run comes first
 	testutil.WriteFile(t, empty, "x.patch", "--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n")
 	r = runPM(t, empty, "-o", t.TempDir(), "x.patch")
 	if r.code == 0 || !strings.Contains(r.out, "no build system found") || !strings.Contains(r.out, "--build-system") {

@@ -79,9 +79,9 @@ type run struct {
 	runner                         *buildsys.Runner
 	sys                            buildsys.System
 	sysName                        string
-	treeMap                        string   // KPCC_TREE_MAP: the copy and the user's tree it stands for
-	checkDir                       string   // the dry run's tree
-	specDir                        string   // the speculation mirror during the original stage
+	treeMap                        string // KPCC_TREE_MAP: the copy and the user's tree it stands for
+	checkDir                       string // the dry run's tree
+	specDir                        string // the speculation mirror during the original stage
 }
 
 // Run builds the original and patched code, and makes a patch for every

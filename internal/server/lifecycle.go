@@ -77,7 +77,7 @@ func (s *Server) autoUpdate(ctx context.Context, trigger string) {
 	s.updateMu.Lock()
 	defer s.updateMu.Unlock()
 	ctx = audit.WithCaller(ctx, audit.Caller{Trigger: trigger})
-	s.update(ctx, s.logWriter("update ("+trigger+"): "))
+	s.update(ctx, s.logWriter("update ("+trigger+"): "), nil)
 }
 
 // event writes a lifecycle record to the audit trail (always on in the

@@ -50,48 +50,80 @@ func EncodeRequest(args []string) ([]byte, error) {
 // an extra NUL. It stops reading at the terminator, so a client that keeps
 // its end open while it waits for the answer is served.
 func ReadRequest(r io.Reader) ([]string, error) {
+	args, _, err := ReadRequestOptions(r)
+	return args, err
+}
+
+// ReadRequestOptions reads one request and the options block that our
+// client may send after it in the same write (protocol_reply.go). Nothing
+// more is read when the request's bytes end at its terminator, which is
+// all a LibcarePlus client sends.
+func ReadRequestOptions(r io.Reader) (args, opts []string, err error) {
 	buf := make([]byte, 0, 256)
 	chunk := make([]byte, MaxRequest)
+	n := 0
 	for {
-		if args, done, err := parseRequest(buf); done {
-			return args, err
+		if args == nil {
+			var done bool
+			if args, n, done, err = parseRequest(buf); done {
+				if err != nil || len(buf) == n {
+					return args, nil, err
+				}
+			}
+		}
+		if args != nil {
+			if o, _, done, _ := parseRequest(buf[n:]); done {
+				return args, o, nil
+			}
 		}
 		if len(buf) >= MaxRequest {
-			return nil, ErrTooLong
+			if args != nil {
+				return args, nil, nil
+			}
+			return nil, nil, ErrTooLong
 		}
-		n, err := r.Read(chunk[:MaxRequest-len(buf)])
-		buf = append(buf, chunk[:n]...)
-		if err != nil && n == 0 {
-			if args, done, perr := parseRequest(buf); done {
-				return args, perr
-			}
-			if errors.Is(err, io.EOF) {
-				return nil, ErrUnterminated
-			}
-			return nil, fmt.Errorf("read request: %w", err)
+		k, rerr := r.Read(chunk[:MaxRequest-len(buf)])
+		buf = append(buf, chunk[:k]...)
+		if rerr != nil && k == 0 {
+			return endOfRequest(buf, args, rerr)
 		}
 	}
 }
 
+// endOfRequest ends a request whose client stopped sending: options cut
+// short are dropped, a request cut short is an error.
+func endOfRequest(buf []byte, args []string, err error) ([]string, []string, error) {
+	if args != nil {
+		return args, nil, nil
+	}
+	if a, _, done, perr := parseRequest(buf); done {
+		return a, nil, perr
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, nil, ErrUnterminated
+	}
+	return nil, nil, fmt.Errorf("read request: %w", err)
+}
+
 // parseRequest splits a complete request; done is false while buf holds no
-// terminator yet.
-func parseRequest(buf []byte) (args []string, done bool, err error) {
-	for len(buf) > 0 {
-		i := bytes.IndexByte(buf, 0)
+// terminator yet, n is the length of the request with its terminator.
+func parseRequest(buf []byte) (args []string, n int, done bool, err error) {
+	for n < len(buf) {
+		i := bytes.IndexByte(buf[n:], 0)
 		if i < 0 {
-			return nil, false, nil
+			return nil, 0, false, nil
 		}
 		if i == 0 {
 			if len(args) == 0 {
-				return nil, true, ErrEmpty
+				return nil, n + 1, true, ErrEmpty
 			}
-			return args, true, nil
+			return args, n + 1, true, nil
 		}
 		if len(args) == MaxArgs {
-			return nil, true, ErrTooManyArgs
+			return nil, 0, true, ErrTooManyArgs
 		}
-		args = append(args, string(buf[:i]))
-		buf = buf[i+1:]
+		args = append(args, string(buf[n:n+i]))
+		n += i + 1
 	}
-	return nil, false, nil
+	return nil, 0, false, nil
 }

@@ -148,84 +148,94 @@ func (s *Server) logf(format string, args ...any) {
 func (s *Server) handle(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(requestTimeout))
-	args, err := ReadRequest(c)
+	args, opts, err := ReadRequestOptions(c)
 	c.SetReadDeadline(time.Time{})
+	if len(args) > 0 && (args[0] == "execve" || args[0] == "startup") {
+		opts = nil // handshakes with raw bytes on the connection
+	}
+	rep := NewReplier(c, opts)
 	cred, cerr := peerCred(c)
+	status := 1
 	switch {
 	case cerr != nil:
-		s.reply(c, "error: %v", cerr)
+		s.reply(rep.Stderr(), "error: %v", cerr)
 	case cred.Uid != 0:
 		s.event("request refused", slog.Int("client_uid", int(cred.Uid)), slog.Int("client_pid", int(cred.Pid)),
 			slog.String("result", "refused"), slog.String("error", "client is not root"))
-		s.reply(c, "error: permission denied: client uid %d is not root", cred.Uid)
+		s.reply(rep.Stderr(), "error: permission denied: client uid %d is not root", cred.Uid)
 	case err != nil:
 		s.logf("bad request from pid %d: %v", cred.Pid, err)
-		s.reply(c, "error: bad request: %v", err)
+		s.reply(rep.Stderr(), "error: bad request: %v", err)
 	default:
 		s.logf("request from pid %d: %q", cred.Pid, args)
 		ctx = audit.WithCaller(ctx, audit.Caller{UID: int(cred.Uid), Pid: int(cred.Pid)})
-		s.run(ctx, c, args, int(cred.Pid))
+		status = s.run(ctx, c, rep, args, int(cred.Pid))
 	}
+	rep.Finish(status)
 }
 
 func (s *Server) reply(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, format+"\n", args...)
 }
 
-// run executes one request; everything it prints goes to the client.
+// run executes one request; everything it prints goes to the client. It
+// returns the exit status (0, 1 failure, 2 usage error, or libcare-ctl's).
 // peer is the client's pid, whose working directory relative paths name.
-func (s *Server) run(ctx context.Context, c net.Conn, args []string, peer int) {
-	out := &syncWriter{w: c}
+func (s *Server) run(ctx context.Context, c net.Conn, rep *Replier, args []string, peer int) int {
+	out := rep.Stdout()
 	switch args[0] {
 	case "stop":
 		s.reply(out, "stopping")
 		s.Stop()
+		return 0
 	case "storage":
-		s.setStorage(out, args, peer)
+		return s.setStorage(out, args, peer)
 	case "update":
-		s.update(ctx, out)
+		return s.update(ctx, out, args[1:])
 	case "startup":
 		s.startup(ctx, out, args)
+		return 0
 	case "execve":
 		s.execve(ctx, out, c, args)
+		return 0
 	default:
 		unlock := s.locks.lockFor(args)
 		defer unlock()
 		if pids, dir, ok := storagePatch(args); ok {
 			s.supersede(ctx, out, pids, dir)
 		}
-		s.dispatch(ctx, out, args)
+		return s.dispatch(ctx, out, args)
 	}
 }
 
 func (s *Server) dispatch(ctx context.Context, out io.Writer, args []string) int {
 	if s.cfg.Dispatcher == nil {
-		s.reply(out, "error: no command dispatcher")
+		s.reply(stderrOf(out), "error: no command dispatcher")
 		return 1
 	}
-	code := s.cfg.Dispatcher.Run(ctx, args, out, out)
+	code := s.cfg.Dispatcher.Run(ctx, args, out, stderrOf(out))
 	s.logf("%q exited with %d", args, code)
 	return code
 }
 
-func (s *Server) setStorage(out io.Writer, args []string, peer int) {
+func (s *Server) setStorage(out io.Writer, args []string, peer int) int {
 	if len(args) != 2 {
-		s.reply(out, "usage: storage DIR")
-		return
+		s.reply(stderrOf(out), "usage: storage DIR")
+		return 2
 	}
 	dir := args[1]
 	if !filepath.IsAbs(dir) {
 		// Relative to the client, as the user who typed it expects.
 		cwd, err := os.Readlink("/proc/" + strconv.Itoa(peer) + "/cwd")
 		if err != nil {
-			s.reply(out, "error: storage %s: client working directory: %v", dir, err)
-			return
+			s.reply(stderrOf(out), "error: storage %s: client working directory: %v", dir, err)
+			return 1
 		}
 		dir = filepath.Join(cwd, dir)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		s.reply(out, "error: storage %s: not a directory", dir)
-		return
+		s.reply(stderrOf(out), "error: storage %s: not a directory", dir)
+		return 1
 	}
 	s.mu.Lock()
 	s.storage = dir
@@ -235,6 +245,7 @@ func (s *Server) setStorage(out io.Writer, args []string, peer int) {
 	default:
 	}
 	s.logf("storage is now %s", dir)
+	return 0
 }
 
 // startup patches a process that waits for a 4-byte answer on the
@@ -268,26 +279,6 @@ func pidCommand(out io.Writer, args []string, usage string) (int, bool) {
 		return 0, false
 	}
 	return pid, true
-}
-
-// syncWriter lets a command's stdout and stderr share the connection. A
-// client that goes away must not fail a patch half done, so after the first
-// write error the output is dropped and writes still succeed.
-type syncWriter struct {
-	mu     sync.Mutex
-	w      io.Writer
-	failed bool
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.failed {
-		if _, err := w.w.Write(p); err != nil {
-			w.failed = true
-		}
-	}
-	return len(p), nil
 }
 
 // logWriter returns a writer that copies a command's output into the log,

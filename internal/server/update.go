@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,37 +17,66 @@ import (
 // cached per file), without reading any process's memory; each one is then
 // patched under its own lock, so update does not block requests for other
 // processes.
-func (s *Server) update(ctx context.Context, out io.Writer) {
+// It returns 0, or 1 when a process could not be patched. args may be
+// "--json": then the answer is one JSON array of libcare-ctl's patch
+// reports (a process already up to date is "nothing to do").
+func (s *Server) update(ctx context.Context, out io.Writer, args []string) int {
+	js, ok := jsonArgs(args)
+	if !ok {
+		fmt.Fprintln(stderrOf(out), "usage: update [--json]")
+		return 2
+	}
 	storage := s.Storage()
 	var cands []candidate
 	if ids, _ := store.AllBuildIDs(storage); len(ids) > 0 { // else no need to look at any process
 		cands = s.patchable(storage)
 	}
-	if len(cands) == 0 {
+	if len(cands) == 0 && js == nil {
 		fmt.Fprintf(out, "No process has a patch in %s\n", storage)
-		return
+		return 0
 	}
+	status := 0
 	for _, c := range cands {
-		s.updateOne(ctx, out, c, storage)
+		if s.updateOne(ctx, out, c, storage, js) != 0 {
+			status = 1
+		}
 	}
+	return js.print(out, status)
 }
 
 // updateOne brings one process up to date: patches of a lower level than
 // storage's are removed first, and a process that already carries every
 // storage patch for its objects is left alone, so update can run again and
 // again.
-func (s *Server) updateOne(ctx context.Context, out io.Writer, c candidate, storage string) {
+func (s *Server) updateOne(ctx context.Context, out io.Writer, c candidate, storage string, js *jsonReports) int {
 	unlock := s.locks.lockPid(c.pid)
 	defer unlock()
 	stale, pending := planUpdate(c.pid, storage, c.bids)
 	if !pending && len(stale) == 0 {
+		if js != nil {
+			js.nothing(c.pid)
+			return 0
+		}
 		fmt.Fprintf(out, "PID '%d' already carries the patches of %s\n", c.pid, storage)
-		return
+		return 0
 	}
-	s.unpatchAll(ctx, out, c.pid, stale)
-	if pending {
-		s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(c.pid), storage})
+	args := []string{"patch", "-p", strconv.Itoa(c.pid), storage}
+	if js == nil {
+		s.unpatchAll(ctx, out, c.pid, stale)
+		if !pending { // only patches storage now has disabled
+			return 0
+		}
+		return s.dispatch(ctx, out, args)
 	}
+	s.unpatchAll(ctx, io.Discard, c.pid, stale)
+	if !pending {
+		js.nothing(c.pid)
+		return 0
+	}
+	var buf bytes.Buffer
+	code := s.dispatch(ctx, jsonOut{&buf, stderrOf(out)}, append(args, "--json"))
+	js.add(buf.Bytes())
+	return code
 }
 
 // candidate is a process and the Build-IDs of its objects with a patch in

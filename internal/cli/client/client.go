@@ -27,8 +27,40 @@ type Options struct {
 	Stderr io.Writer
 }
 
+// Exit statuses, as for every golibcare tool (README "Exit codes").
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
 // errReported means the command already printed why it failed.
 var errReported = errors.New("libcare-client failed")
+
+// errUsage means the usage line was printed.
+var errUsage = errors.New("libcare-client: usage")
+
+// StatusError is a command that failed on the server with Status.
+type StatusError struct{ Status int }
+
+// Error names the status.
+func (e *StatusError) Error() string { return fmt.Sprintf("command exited with status %d", e.Status) }
+
+// ExitCode maps an error of Run to libcare-client's exit status: the
+// server's usage errors stay 2, its other failures (libcare-ctl's 255
+// among them) are 1.
+func ExitCode(err error) int {
+	var se *StatusError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errUsage):
+		return ExitUsage
+	case errors.As(err, &se) && se.Status == ExitUsage:
+		return ExitUsage
+	}
+	return ExitFailure
+}
 
 // NewCmd returns the libcare-client command; runF, when not nil, replaces
 // the action so tests can check argument parsing alone.
@@ -43,7 +75,7 @@ func NewCmd(runF func(*Options) error) *cobra.Command {
 			opts, ok := parseArgs(args)
 			if !ok {
 				fmt.Fprintln(cmd.OutOrStdout(), "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]")
-				return errReported
+				return errUsage
 			}
 			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if runF != nil {
@@ -68,15 +100,21 @@ func parseArgs(args []string) (*Options, bool) {
 	return opts, true
 }
 
-// Run sends the command and copies the server's answer to opts.Stdout.
+// Run sends the command, copies the server's answer to opts.Stdout and
+// opts.Stderr, and returns a *StatusError when the command failed there.
+// A LibcarePlus server sends no status: its answer counts as success.
 func Run(opts *Options) error {
 	sock := opts.Socket
 	if sock == "" {
 		sock = defaultSocket()
 	}
-	if err := server.Request(sock, opts.Args, opts.Stdout); err != nil {
+	status, _, err := server.RequestStatus(sock, opts.Args, opts.Stdout, opts.Stderr)
+	if err != nil {
 		fmt.Fprintf(opts.Stderr, "libcare-client: %v\n", err)
 		return errReported
+	}
+	if status != 0 {
+		return &StatusError{Status: status}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,7 +96,7 @@ func TestClientBinary(t *testing.T) {
 		code int
 	}{
 		{"command", []string{sock, "patch-user", "-p", "42", "/a b/x.kpatch"}, "out: patch-user|-p|42|/a b/x.kpatch\nerr: 4 args\n", 0},
-		{"usage", nil, "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]\n", 1},
+		{"usage", nil, "libcare-client: [/SOCKET] ARG0 [ARG1] [ARG2]\n", 2},
 		{"no server", []string{sock + ".none", "info"}, "libcare-client: connect to " + sock + ".none", 1},
 	}
 	for _, tt := range tests {
@@ -114,5 +115,75 @@ func TestClientBinary(t *testing.T) {
 				t.Errorf("got exit %d output %q, want exit %d output %q", code, out, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// cServer answers one connection as LibcarePlus's server does
+// (handle_client): recv until the bytes end in two NULs, argv up to the
+// first empty string, plain output, close.
+func cServer(t *testing.T, ln net.Listener, reply func(argv []string) string) {
+	c, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	msg := make([]byte, 0, 4096)
+	buf := make([]byte, 4096)
+	for len(msg) < 2 || msg[len(msg)-2] != 0 || msg[len(msg)-1] != 0 {
+		n, err := c.Read(buf[:4096-len(msg)])
+		if err != nil {
+			t.Errorf("C server read: %v", err)
+			return
+		}
+		msg = append(msg, buf[:n]...)
+	}
+	var argv []string
+	for _, a := range strings.Split(string(msg), "\x00") {
+		if a == "" {
+			break
+		}
+		argv = append(argv, a)
+	}
+	io.WriteString(c, reply(argv))
+}
+
+// TestClientCServer: against a LibcarePlus server, which ignores the
+// status request, libcare-client prints the plain answer and exits 0.
+func TestClientCServer(t *testing.T) {
+	bin := testutil.Tool(t, "libcare-client")
+	sock := filepath.Join(t.TempDir(), "c.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	want := "Failed to cancel patches for 42\nerr: unknown option\n"
+	go cServer(t, ln, func(argv []string) string {
+		if strings.Join(argv, "|") != "unpatch|-p|42" {
+			return "bad argv " + strings.Join(argv, "|")
+		}
+		return want
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, sock, "unpatch", "-p", "42")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil || out.String() != want || errb.String() != "" {
+		t.Errorf("got %v, stdout %q, stderr %q; want exit 0 and stdout %q", err, out.String(), errb.String(), want)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0}, {errUsage, 2}, {errReported, 1}, {&StatusError{255}, 1}, {&StatusError{1}, 1}, {&StatusError{2}, 2},
+	} {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v): got %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -40,6 +39,9 @@ type Options struct {
 	MaxSize int64
 	// Audit, if set, gets one record per operation (--audit; the server's).
 	Audit *slog.Logger
+	// Processes lists the processes `-p all` and `-p name:` choose from
+	// (nil: every process); tests narrow it to their own.
+	Processes func() ([]int, error)
 }
 
 func (o *Options) level() int { return levelInfo + o.Verbose }
@@ -56,13 +58,25 @@ type reportedError struct{ err error }
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
 
-// ExitCode maps an error of the command to the exit status: 255 like the
-// C tool's `return -1`, for usage errors too (design §3.3).
+// Exit statuses (README "Exit codes"): failures stay 255 like the C
+// tool's `return -1`, which LibcarePlus scripts test for; a usage error
+// is 2, as for every golibcare tool.
+const (
+	ExitOK      = 0
+	ExitUsage   = 2
+	ExitFailure = 255
+)
+
+// ExitCode maps an error of the command to the exit status.
 func ExitCode(err error) int {
-	if err == nil {
-		return 0
+	var u *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &u):
+		return ExitUsage
 	}
-	return 255
+	return ExitFailure
 }
 
 // PrintError prints err unless the command already reported it.
@@ -88,7 +102,12 @@ func NewCmdWith(opts *Options) *cobra.Command {
 		Short:         "apply, cancel and list live patches of running processes",
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &UsageError{Msg: fmt.Sprintf("unknown command %q", args[0])}
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			return &UsageError{Msg: "missing command (patch, unpatch or info)"}
 		},
@@ -110,35 +129,6 @@ func usageArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// targets expands -p: a pid, or "all" = every process with a readable
-// /proc/N/exe except pid 1 and ourselves.
-func targets(p string) ([]int, bool, error) {
-	if p == "" {
-		return nil, false, &UsageError{Msg: "PID argument is mandatory (-p PID|all)"}
-	}
-	if p != "all" {
-		pid, err := strconv.Atoi(p)
-		if err != nil || pid <= 0 {
-			return nil, false, &UsageError{Msg: fmt.Sprintf("bad pid %q", p)}
-		}
-		return []int{pid}, false, nil
-	}
-	all, err := procfs.Pids()
-	if err != nil {
-		return nil, true, err
-	}
-	var pids []int
-	for _, pid := range all {
-		if pid == 1 || pid == os.Getpid() {
-			continue
-		}
-		if _, err := procfs.Exe(pid); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids, true, nil
 }
 
 // interrupts holds SIGINT, SIGTERM and SIGHUP while processes are being

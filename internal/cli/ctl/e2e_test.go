@@ -87,11 +87,11 @@ func wantLines(t *testing.T, got string, lines ...string) {
 func info(t *testing.T, pid int) apply.ProcessInfo {
 	t.Helper()
 	r := testutil.MustCtl(t, "info", "-p", fmt.Sprint(pid), "--json")
-	var pi apply.ProcessInfo
-	if err := json.Unmarshal([]byte(r.Stdout), &pi); err != nil {
-		t.Fatalf("info --json: %v\n%s", err, r.Stdout)
+	var pis []apply.ProcessInfo
+	if err := json.Unmarshal([]byte(r.Stdout), &pis); err != nil || len(pis) != 1 {
+		t.Fatalf("info --json: %v, want an array of one\n%s", err, r.Stdout)
 	}
-	return pi
+	return pis[0]
 }
 
 // TestGuide runs the user guide's foo/bar example with upstream's exact

@@ -80,13 +80,13 @@ func TestUsageErrors(t *testing.T) {
 		c := NewCmd(&bytes.Buffer{}, &bytes.Buffer{})
 		c.SetArgs(args)
 		err := c.Execute()
-		if err == nil || ExitCode(err) != 255 {
-			t.Errorf("%q: got %v (exit %d), want a usage error, exit 255", args, err, ExitCode(err))
+		if err == nil || ExitCode(err) != ExitUsage {
+			t.Errorf("%q: got %v (exit %d), want a usage error, exit %d", args, err, ExitCode(err), ExitUsage)
 		}
 	}
-	for _, p := range []string{"", "x", "-3", "0"} {
+	for _, p := range []string{"", "x", "-3", "0", "1,", "1,x", "name:", "name:a/b"} {
 		var u *UsageError
-		if _, _, err := targets(p); !errors.As(err, &u) {
+		if _, _, err := (&Options{}).targets(p); !errors.As(err, &u) {
 			t.Errorf("targets(%q): got %v, want a usage error", p, err)
 		}
 	}

@@ -1,7 +1,6 @@
 package ctl
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -15,12 +14,14 @@ type InfoOptions struct {
 	*Options
 	Pid  string
 	JSON bool
+	// Objects lists every object of the process, patched or not.
+	Objects bool
 }
 
 func newInfoCmd(o *Options, runF func(*InfoOptions) error) *cobra.Command {
 	opts := &InfoOptions{Options: o}
 	cmd := &cobra.Command{
-		Use:     "info -p <PID|all> [--json]",
+		Use:     "info -p <PID|all|name:NAME> [--objects] [--json]",
 		Aliases: []string{"info-user"},
 		Short:   "list the patches applied to processes",
 		Args:    usageArgs(0),
@@ -31,14 +32,15 @@ func newInfoCmd(o *Options, runF func(*InfoOptions) error) *cobra.Command {
 			return RunInfo(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON: objects, Build-IDs, patch ids, levels, hunks, addresses")
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, PID,PID..., all, or name:NAME (as pidof)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array, one element per pid: objects, Build-IDs, patch ids, levels, hunks, addresses")
+	cmd.Flags().BoolVar(&opts.Objects, "objects", false, "list every object of the process with its path and Build-ID, patched or not")
 	return cmd
 }
 
 // RunInfo prints the applied patches of every target process.
 func RunInfo(opts *InfoOptions) error {
-	pids, all, err := targets(opts.Pid)
+	pids, all, err := opts.targets(opts.Pid)
 	if err != nil {
 		return err
 	}
@@ -61,12 +63,12 @@ func RunInfo(opts *InfoOptions) error {
 		if pi.Repaired != "" && !opts.JSON {
 			opts.errorf("pid %d: repaired: %s", pid, pi.Repaired)
 		}
-		if !all || len(pi.Objects) > 0 {
+		if !all || len(pi.Objects) > 0 || opts.Objects {
 			infos = append(infos, pi)
 		}
 	}
 	if opts.JSON {
-		return opts.printJSON(infos, all, failed)
+		return opts.printJSON(infos, failed)
 	}
 	for _, pi := range infos {
 		printText(opts, pi)
@@ -84,26 +86,45 @@ func (opts *InfoOptions) processInfo(pid int) (*apply.ProcessInfo, error) {
 	defer h.Close()
 	in := holdSignals()
 	defer in.release()
-	return apply.InfoRepaired(h, apply.Options{
-		Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
-	})
+	pi, err := apply.InfoRepaired(h, apply.Options{Debugf: opts.logf(levelDebug), Tables: apply.LoadTables, Interrupted: in.Signal,
+		JournalDir: apply.JournalDir()})
+	if err != nil || !opts.Objects {
+		return pi, err
+	}
+	return withAllObjects(h, pi)
 }
 
-func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, all bool, failed error) error {
-	var v any = infos
-	if !all {
-		if len(infos) == 0 {
-			return failed
-		}
-		v = infos[0]
-	} else if infos == nil {
-		v = []*apply.ProcessInfo{}
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
+// withAllObjects adds the objects without patches to pi, in maps order;
+// reading maps and the ELF notes needs no ptrace.
+func withAllObjects(h apply.Host, pi *apply.ProcessInfo) (*apply.ProcessInfo, error) {
+	snap, err := apply.Discover(h)
 	if err != nil {
+		return nil, err
+	}
+	patched := map[string]apply.ObjectInfo{}
+	for _, o := range pi.Objects {
+		patched[o.Path+"\x00"+o.BuildID] = o
+	}
+	out := *pi
+	out.Objects = []apply.ObjectInfo{}
+	for _, o := range snap.Objects {
+		oi, ok := patched[o.Path+"\x00"+o.BuildID]
+		if !ok {
+			oi = apply.ObjectInfo{Name: o.Name, Path: o.Path, BuildID: o.BuildID, Patches: []apply.PatchInfo{}}
+		}
+		out.Objects = append(out.Objects, oi)
+	}
+	return &out, nil
+}
+
+// printJSON prints an array, one element per pid, for -p PID too.
+func (opts *InfoOptions) printJSON(infos []*apply.ProcessInfo, failed error) error {
+	if infos == nil {
+		infos = []*apply.ProcessInfo{}
+	}
+	if err := printJSON(opts.Stdout, infos); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.Stdout, "%s\n", b)
 	return failed
 }
 
@@ -114,6 +135,9 @@ func printText(opts *InfoOptions, pi *apply.ProcessInfo) {
 	for _, o := range pi.Objects {
 		printLine(w, "%-25s %d", "Pid:", pi.Pid)
 		printLine(w, "%-25s %s", "Target:", o.Name)
+		if opts.Objects {
+			printLine(w, "%-25s %s", "Path:", o.Path)
+		}
 		printLine(w, "%-25s %s", "Build id:", o.BuildID)
 		printLine(w, "%-25s %d", "Applied patch number:", len(o.Patches))
 		for _, p := range o.Patches {

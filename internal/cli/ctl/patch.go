@@ -20,6 +20,10 @@ type PatchOptions struct {
 	Path    string
 	// MaxSize bounds the patch files read (--max-size).
 	MaxSize Size
+	// Idempotent makes an id applied from the same file "nothing to do".
+	Idempotent bool
+	JSON       bool
+	rep        *reports
 }
 
 func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
@@ -28,7 +32,7 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 		opts.MaxSize = Size(o.MaxSize)
 	}
 	cmd := &cobra.Command{
-		Use:     "patch -p <PID|all> [--timeout D] [--max-size N] <PATCH>",
+		Use:     "patch -p <PID|all|name:NAME> [--idempotent] [--json] [--timeout D] [--max-size N] <PATCH>",
 		Aliases: []string{"patch-user"},
 		Short:   "apply a .kpatch file or a patch directory to processes",
 		Args:    usageArgs(1),
@@ -40,18 +44,21 @@ func newPatchCmd(o *Options, runF func(*PatchOptions) error) *cobra.Command {
 			return RunPatch(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, or all")
+	cmd.Flags().StringVarP(&opts.Pid, "pid", "p", "", "process id, PID,PID..., all, or name:NAME (as pidof)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", apply.DefaultTimeout, "how long to wait for patched functions to leave the stacks")
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
+	cmd.Flags().BoolVar(&opts.Idempotent, "idempotent", false, "succeed when the same patch file is applied already")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print what was done as a JSON array, one element per pid")
 	return cmd
 }
 
 // RunPatch applies opts.Path to every target process.
 func RunPatch(opts *PatchOptions) error {
-	pids, all, err := targets(opts.Pid)
+	pids, all, err := opts.targets(opts.Pid)
 	if err != nil {
 		return err
 	}
+	opts.rep = opts.jsonMode(opts.JSON)
 	src, err := apply.OpenSourceMax(opts.Path, int64(opts.MaxSize))
 	if err != nil {
 		if !errors.Is(err, apply.ErrInterrupted) { // eachPid says it
@@ -61,9 +68,10 @@ func RunPatch(opts *PatchOptions) error {
 		for _, pid := range pids {
 			opts.audit("patch", pid, opts.Path, nil, nil, err, all)
 		}
-		return &reportedError{err}
+		return opts.rep.print(&reportedError{err})
 	}
-	return eachPid(opts.Options, "patch", pids, func(pid int, in *interrupts) error { return opts.patchOne(pid, src, all, in) })
+	err = eachPid(opts.Options, "patch", pids, func(pid int, in *interrupts) error { return opts.patchOne(pid, src, all, in) })
+	return opts.rep.print(err)
 }
 
 func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *interrupts) error {
@@ -72,9 +80,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	opts.targeting(pid)
 	res, err := opts.patch(pid, src, all, in)
 	opts.audit("patch", pid, opts.Path, src, res, err, all && (vanished(pid, err) || err == nil && res.Count == 0))
-	if res != nil && res.Frozen > 0 {
-		info("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
-	}
+	opts.times("patch", pid, res)
 	if err != nil && all && vanished(pid, err) {
 		return nil
 	}
@@ -83,13 +89,21 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 			opts.errorf("%v", err)
 		}
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
+		opts.rep.add(pid, res, "", err)
 		return &reportedError{err}
+	}
+	for _, p := range res.Already {
+		info("Patch '%s' is already applied to '%s' of PID '%d' from the same file", p.ID, p.Object, pid)
 	}
 	if res.Count == 0 {
 		info("No patch(es) applicable to PID '%d' have been found", pid)
+		if !all || len(res.Already) > 0 {
+			opts.rep.add(pid, res, resultNothing, nil)
+		}
 		return nil
 	}
 	info("%d patch hunk(s) have been successfully applied to PID '%d'", res.Count, pid)
+	opts.rep.add(pid, res, resultApplied, nil)
 	return nil
 }
 
@@ -106,6 +120,7 @@ func (opts *PatchOptions) patch(pid int, src *apply.Source, all bool, in *interr
 	return apply.Patch(h, src, apply.Options{
 		Timeout: opts.Timeout, All: all,
 		Logf: opts.logf(levelInfo), Debugf: opts.logf(levelDebug),
-		Tables: apply.LoadTables, Interrupted: in.Signal, JournalDir: apply.JournalDir(),
+		Tables: apply.LoadTables, Interrupted: in.Signal, Idempotent: opts.Idempotent,
+		JournalDir: apply.JournalDir(),
 	})
 }

@@ -68,10 +68,11 @@ func TestE2ELevels(t *testing.T) {
 	out := client(t, sock, "patch", "-p", tg.p(), storage)
 	wantIn(t, out, "successfully cancelled from PID '"+tg.p()+"'", "successfully applied to PID '"+tg.p()+"'")
 	tg.wait(t, "PATCHED level 2")
-	var info apply.ProcessInfo
-	if err := json.Unmarshal([]byte(client(t, sock, "info", "-p", tg.p(), "--json")), &info); err != nil {
-		t.Fatal(err)
+	var infos []apply.ProcessInfo
+	if err := json.Unmarshal([]byte(client(t, sock, "info", "-p", tg.p(), "--json")), &infos); err != nil || len(infos) != 1 {
+		t.Fatalf("info --json: %v, want an array of one", err)
 	}
+	info := infos[0]
 	if len(info.Objects) != 1 || len(info.Objects[0].Patches) != 1 {
 		t.Fatalf("info: got %+v, want one object with one patch", info)
 	}
