@@ -128,17 +128,16 @@ func mustStore(t *testing.T, args ...string) string {
 
 func patchesOf(t *testing.T, sock string, tg *target) []apply.PatchInfo {
 	t.Helper()
-	var info apply.ProcessInfo
+	var infos []apply.ProcessInfo
 	out := client(t, sock, "info", "-p", tg.p(), "--json")
-	if strings.TrimSpace(out) == "" {
-		return nil
-	}
-	if err := json.Unmarshal([]byte(out), &info); err != nil {
+	if err := json.Unmarshal([]byte(out), &infos); err != nil {
 		t.Fatalf("info %q: %v", out, err)
 	}
 	var ps []apply.PatchInfo
-	for _, o := range info.Objects {
-		ps = append(ps, o.Patches...)
+	for _, info := range infos {
+		for _, o := range info.Objects {
+			ps = append(ps, o.Patches...)
+		}
 	}
 	return ps
 }
