@@ -12,6 +12,7 @@ import (
 
 	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/regfile"
+	"github.com/golibcare/golibcare/internal/store"
 )
 
 // PatchFile is one .kpatch file ready to apply.
@@ -130,26 +131,21 @@ func (s *Source) Lookup(buildID string) (*PatchFile, error) {
 		}
 		return nil, nil
 	}
-	latest := filepath.Join(s.Path, buildID, "latest")
-	if p, err := s.load(filepath.Join(latest, "kpatch.bin")); err == nil {
-		target, err := os.Readlink(latest)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", latest, err)
-		}
-		level, err := strconv.ParseUint(filepath.Base(target), 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%s: level %q is not a number", latest, target)
-		}
-		p.Level = uint32(level)
-		return p, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	p, err := s.load(filepath.Join(s.Path, buildID+".kpatch"))
+	// The layout and its disabled markers are the store's (a disabled
+	// patch is kept there but not applied).
+	sp, err := store.Lookup(s.Path, buildID)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.load(sp.Path)
+	if err != nil {
+		return nil, err
+	}
+	p.Level = uint32(sp.Level)
+	return p, nil
 }
 
 // RunHook runs <dir>/<name> <pid> when the source is a directory with an

@@ -25,6 +25,17 @@
 //
 // Storage (facts §7.2) holds <BuildID>.kpatch files or
 // <BuildID>/<level>/kpatch.bin with a <BuildID>/latest link naming the
-// level. With Watch, the server also patches new processes as they exec,
-// from the netlink process connector (internal/watch).
+// level (internal/store, which also marks patches disabled). With Watch, the
+// server also patches new processes as they exec, from the netlink process
+// connector (internal/watch).
+//
+// Lifecycle (Restore): at start the server runs update, so processes
+// already running get their patches after a reboot or a restart of the
+// server, then again after every change of the storage directory
+// (inotify, debounced); update also removes patches that storage now has
+// disabled or at another level. The boot kill switch (AutoOff) turns all
+// of that off, and the exec and preload handshakes' patching with it.
+// Config.Audit gets the server's own records (refused requests, lifecycle);
+// the operations' records come from the Dispatcher, which finds who asked
+// in the context (audit.CallerOf).
 package server

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -61,6 +62,10 @@ func (s *Server) execveOurs(ctx context.Context, out io.Writer, c net.Conn, tid 
 		return
 	}
 	storage := s.Storage()
+	if why := s.AutoOff(); why != "" {
+		s.event("execve: not patched", slog.Int("pid", pid), slog.String("reason", why))
+		return
+	}
 	if len(s.patchedObjects(pid, storage)) == 0 {
 		s.logf("execve %d: nothing in %s for it", pid, storage)
 		return

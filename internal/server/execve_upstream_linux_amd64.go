@@ -41,7 +41,7 @@ func (s *Server) execveUpstream(c net.Conn, tid int) {
 	}
 	pid = p.Pid()
 	storage := s.Storage()
-	if !s.objs.hasPatch(fmt.Sprintf("/proc/%d/exe", pid), storage) {
+	if !s.objs.hasPatch(fmt.Sprintf("/proc/%d/exe", pid), storage) || s.AutoOff() != "" {
 		if err := p.Detach(); err != nil {
 			s.logf("execve %d: %v", pid, err)
 		}
@@ -49,7 +49,7 @@ func (s *Server) execveUpstream(c net.Conn, tid int) {
 		return
 	}
 	log := s.logWriter(fmt.Sprintf("execve %d: ", pid))
-	reached, err := startup.Patcher{}.PatchHeld(p, storage, log)
+	reached, err := startup.Patcher{Audit: s.cfg.Audit}.PatchHeld(p, storage, log)
 	if err != nil {
 		s.logf("execve %d: %v", pid, err)
 	}

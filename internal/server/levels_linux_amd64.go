@@ -7,6 +7,7 @@ import (
 
 	"github.com/golibcare/golibcare/internal/apply"
 	"github.com/golibcare/golibcare/internal/procfs"
+	"github.com/golibcare/golibcare/internal/store"
 )
 
 // supersede unpatches from each process the patches that storage holds a
@@ -30,12 +31,19 @@ func (s *Server) unpatchAll(ctx context.Context, out io.Writer, pid int, ps []ap
 }
 
 // planUpdate compares what pid carries with storage: stale lists applied
-// patches with a higher level in storage (newest first, as unpatch wants
-// them); pending tells whether an object of bids lacks its storage patch.
+// patches with another level in storage or disabled there (newest first,
+// as unpatch wants them); pending tells whether an object of bids lacks
+// its enabled storage patch.
 func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo, pending bool) {
 	applied := appliedPatches(pid)
 	current := map[string]bool{}
 	for bid, ps := range applied {
+		if store.Disabled(storage, bid) {
+			for _, p := range ps {
+				stale = append([]apply.PatchInfo{p}, stale...)
+			}
+			continue
+		}
 		sp, err := Lookup(storage, bid)
 		if err != nil {
 			continue
@@ -43,7 +51,9 @@ func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo
 		id, _ := storedID(sp.Path)
 		for _, p := range ps {
 			switch {
-			case uint32(sp.Level) > p.Level:
+			case uint32(sp.Level) != p.Level:
+				// A higher level replaces it, and a lower one too when
+				// the level above was disabled or removed (a rollback).
 				stale = append([]apply.PatchInfo{p}, stale...)
 			case p.ID == id:
 				current[bid] = true
@@ -51,7 +61,7 @@ func planUpdate(pid int, storage string, bids []string) (stale []apply.PatchInfo
 		}
 	}
 	for _, bid := range bids {
-		if !current[bid] {
+		if _, err := Lookup(storage, bid); err == nil && !current[bid] {
 			pending = true
 		}
 	}

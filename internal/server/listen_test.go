@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golibcare/golibcare/internal/audit"
+	"github.com/golibcare/golibcare/internal/testutil"
 )
 
 const helperEnv = "GOLIBCARE_SERVER_TEST_HELPER"
@@ -180,7 +184,9 @@ func TestRefuseNonRoot(t *testing.T) {
 		t.Skip("skipping test: needs root to run a client as another uid")
 	}
 	f := newFakeCtl()
-	_, sock := startServer(t, f)
+	var trail testutil.Output
+	logger, _ := audit.NewLogger(&trail, audit.FormatJSON)
+	_, sock := startServerCfg(t, Config{Dispatcher: f, Audit: logger})
 	if err := os.Chmod(sock, 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +214,14 @@ func TestRefuseNonRoot(t *testing.T) {
 	}
 	if n := len(f.snapshot()); n != 0 {
 		t.Errorf("commands run for a non-root client: got %d, want 0", n)
+	}
+	// The socket-file server has the audit trail: one refusal recorded.
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(trail.String()), &rec); err != nil {
+		t.Fatalf("audit trail %q: %v", trail.String(), err)
+	}
+	if rec["result"] != "refused" || rec["client_uid"] != float64(65534) || rec["client_pid"] == nil {
+		t.Errorf("audit record: got %v, want a refusal of uid 65534", rec)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/golibcare/golibcare/internal/audit"
 )
 
 // Dispatcher runs one libcare-ctl command line with its output going to
@@ -34,6 +37,12 @@ type Config struct {
 	Processes func() []int
 	// OnWatchPatch, if set, is told about every process Watch patched.
 	OnWatchPatch func(WatchReport)
+	// Audit gets the audit trail: refused requests and lifecycle events
+	// (the operations' records come from the Dispatcher); nil = none.
+	Audit *slog.Logger
+	// Cmdline and DisabledFile are the kill switch's files (AutoOff);
+	// "" = the defaults or their environment overrides.
+	Cmdline, DisabledFile string
 }
 
 // Server serves libcare-client requests.
@@ -50,12 +59,16 @@ type Server struct {
 	inExecve map[int]bool
 	stop     chan struct{}
 	stopped  bool
+	// storageMoved tells the storage watcher about a "storage DIR".
+	storageMoved chan struct{}
+	// updateMu runs automatic updates one at a time.
+	updateMu sync.Mutex
 }
 
 // New returns a server for cfg.
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, locks: newLocks(), objs: newObjectCache(), stop: make(chan struct{}),
-		storage: cfg.Storage, inExecve: map[int]bool{}}
+		storage: cfg.Storage, inExecve: map[int]bool{}, storageMoved: make(chan struct{}, 1)}
 	if s.storage == "" {
 		s.storage = DefaultStorage
 	}
@@ -147,13 +160,15 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	case cerr != nil:
 		s.reply(rep.Stderr(), "error: %v", cerr)
 	case cred.Uid != 0:
-		s.logf("refused request from pid %d uid %d", cred.Pid, cred.Uid)
+		s.event("request refused", slog.Int("client_uid", int(cred.Uid)), slog.Int("client_pid", int(cred.Pid)),
+			slog.String("result", "refused"), slog.String("error", "client is not root"))
 		s.reply(rep.Stderr(), "error: permission denied: client uid %d is not root", cred.Uid)
 	case err != nil:
 		s.logf("bad request from pid %d: %v", cred.Pid, err)
 		s.reply(rep.Stderr(), "error: bad request: %v", err)
 	default:
 		s.logf("request from pid %d: %q", cred.Pid, args)
+		ctx = audit.WithCaller(ctx, audit.Caller{UID: int(cred.Uid), Pid: int(cred.Pid)})
 		status = s.run(ctx, c, rep, args, int(cred.Pid))
 	}
 	rep.Finish(status)
@@ -225,6 +240,10 @@ func (s *Server) setStorage(out io.Writer, args []string, peer int) int {
 	s.mu.Lock()
 	s.storage = dir
 	s.mu.Unlock()
+	select {
+	case s.storageMoved <- struct{}{}:
+	default:
+	}
 	s.logf("storage is now %s", dir)
 	return 0
 }
@@ -240,6 +259,10 @@ func (s *Server) startup(ctx context.Context, out io.Writer, args []string) {
 	unlock := s.locks.lockPid(pid)
 	defer unlock()
 	if _, err := out.Write(make([]byte, 4)); err != nil {
+		return
+	}
+	if why := s.AutoOff(); why != "" {
+		s.event("startup: not patched", slog.Int("pid", pid), slog.String("reason", why))
 		return
 	}
 	s.dispatch(ctx, out, []string{"patch", "-p", strconv.Itoa(pid), s.Storage()})

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/golibcare/golibcare/internal/procfs"
+	"github.com/golibcare/golibcare/internal/store"
 )
 
 // update patches every running process that maps an object with a patch
@@ -26,7 +27,10 @@ func (s *Server) update(ctx context.Context, out io.Writer, args []string) int {
 		return 2
 	}
 	storage := s.Storage()
-	cands := s.patchable(storage)
+	var cands []candidate
+	if ids, _ := store.AllBuildIDs(storage); len(ids) > 0 { // else no need to look at any process
+		cands = s.patchable(storage)
+	}
 	if len(cands) == 0 && js == nil {
 		fmt.Fprintf(out, "No process has a patch in %s\n", storage)
 		return 0
@@ -59,9 +63,16 @@ func (s *Server) updateOne(ctx context.Context, out io.Writer, c candidate, stor
 	args := []string{"patch", "-p", strconv.Itoa(c.pid), storage}
 	if js == nil {
 		s.unpatchAll(ctx, out, c.pid, stale)
+		if !pending { // only patches storage now has disabled
+			return 0
+		}
 		return s.dispatch(ctx, out, args)
 	}
 	s.unpatchAll(ctx, io.Discard, c.pid, stale)
+	if !pending {
+		js.nothing(c.pid)
+		return 0
+	}
 	var buf bytes.Buffer
 	code := s.dispatch(ctx, jsonOut{&buf, stderrOf(out)}, append(args, "--json"))
 	js.add(buf.Bytes())
@@ -92,7 +103,7 @@ func (s *Server) patchable(storage string) []candidate {
 }
 
 // patchedObjects lists the Build-IDs of pid's mapped files that have a
-// patch in storage.
+// patch in storage, enabled or disabled (to be removed).
 func (s *Server) patchedObjects(pid int, storage string) []string {
 	maps, err := procfs.ReadMaps(pid)
 	if err != nil {
@@ -111,7 +122,7 @@ func (s *Server) patchedObjects(pid int, storage string) []string {
 		if info == nil {
 			continue
 		}
-		if _, err := Lookup(storage, info.buildID); err == nil {
+		if _, err := Lookup(storage, info.buildID); err == nil || store.Disabled(storage, info.buildID) {
 			bids = append(bids, info.buildID)
 		}
 	}

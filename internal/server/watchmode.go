@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -67,6 +68,10 @@ func (s *Server) Watch(ctx context.Context, events EventSource, p EntryPatcher) 
 func (s *Server) onExec(ctx context.Context, ev watch.Event, p EntryPatcher) {
 	pid := ev.Pid
 	if s.handledByExecve(pid) || !s.objs.hasPatch("/proc/"+strconv.Itoa(pid)+"/exe", s.Storage()) {
+		return
+	}
+	if why := s.AutoOff(); why != "" {
+		s.event("exec: not patched", slog.Int("pid", pid), slog.String("reason", why))
 		return
 	}
 	unlock := s.locks.lockPid(pid)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -37,6 +38,8 @@ type Options struct {
 	// MaxSize is the default of patch --max-size (0: kpatch.DefaultMaxSize);
 	// the server passes its own.
 	MaxSize int64
+	// Audit, if set, gets one record per operation (--audit; the server's).
+	Audit *slog.Logger
 	// Processes lists the processes `-p all` and `-p name:` choose from
 	// (nil: every process); tests narrow it to their own.
 	Processes func() ([]int, error)
@@ -103,7 +106,7 @@ func NewCmd(stdout, stderr io.Writer) *cobra.Command {
 func NewCmdWith(opts *Options) *cobra.Command {
 	stdout, stderr := opts.Stdout, opts.Stderr
 	cmd := &cobra.Command{
-		Use:           "libcare-ctl [-v]... [-h] patch|unpatch|info",
+		Use:           "libcare-ctl [-v]... [-h] [--audit] patch|unpatch|info|store",
 		Short:         "apply, cancel and list live patches of running processes",
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -121,7 +124,8 @@ func NewCmdWith(opts *Options) *cobra.Command {
 	cmd.SetErr(stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Msg: err.Error()} })
 	cmd.PersistentFlags().CountVarP(&opts.Verbose, "verbose", "v", "more output (repeatable)")
-	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil),
+	auditFlags(cmd, opts)
+	cmd.AddCommand(newPatchCmd(opts, nil), newUnpatchCmd(opts, nil), newInfoCmd(opts, nil), newStoreCmd(opts),
 		newKeygenCmd(opts), newSignCmd(opts), newInspectCmd(opts, nil), newStatusCmd(opts, nil))
 	clitool.Setup(cmd)
 	completeTargets(cmd)

@@ -79,6 +79,9 @@ func RunPatch(opts *PatchOptions) error {
 			opts.errorf("%v", err)
 		}
 		opts.logf(levelErr)("Failed to apply patch '%s'", opts.Path)
+		for _, pid := range pids {
+			opts.audit("patch", pid, opts.Path, nil, nil, err, all)
+		}
 		return opts.rep.print(&reportedError{err})
 	}
 	err = eachPid(opts.Options, "patch", pids, func(pid int, in *interrupts) error { return opts.patchOne(pid, src, all, in) })
@@ -91,6 +94,7 @@ func (opts *PatchOptions) patchOne(pid int, src *apply.Source, all bool, in *int
 	opts.targeting(pid)
 	res, err := opts.patch(pid, src, all, in)
 	if !opts.DryRun {
+		opts.audit("patch", pid, opts.Path, src, res, err, all && (vanished(pid, err) || err == nil && res.Count == 0))
 		opts.times("patch", pid, res)
 	}
 	if err != nil && all && vanished(pid, err) {

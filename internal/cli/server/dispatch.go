@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 
+	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/signature"
 )
@@ -17,8 +19,9 @@ type ctlDispatcher struct {
 	maxSize int64 // default of patch --max-size (0: libcare-ctl's)
 	// keys is the trusted keys directory: once it holds keys, unsigned
 	// or wrongly signed patches are refused, and said so on log.
-	keys string
-	log  io.Writer
+	keys  string
+	log   io.Writer
+	audit *slog.Logger
 }
 
 func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
@@ -30,7 +33,8 @@ func (d ctlDispatcher) Run(ctx context.Context, args []string, stdout, stderr io
 			code = 255
 		}
 	}()
-	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize, TrustedKeys: d.keys})
+	root := ctl.NewCmdWith(&ctl.Options{Stdout: stdout, Stderr: stderr, MaxSize: d.maxSize, TrustedKeys: d.keys,
+		Audit: d.auditFor(ctx)})
 	root.SetArgs(args)
 	root.SetIn(eofReader{})
 	err := root.ExecuteContext(ctx)
@@ -50,3 +54,14 @@ func isSignatureRefusal(err error) bool {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// auditFor returns the audit logger with who asked for the command.
+func (d ctlDispatcher) auditFor(ctx context.Context) *slog.Logger {
+	if d.audit == nil {
+		return nil
+	}
+	if c, ok := audit.CallerOf(ctx); ok {
+		return d.audit.With(c.Attrs()...)
+	}
+	return d.audit
+}

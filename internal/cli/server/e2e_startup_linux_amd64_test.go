@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/server"
 	"github.com/golibcare/golibcare/internal/server/startup"
 	"github.com/golibcare/golibcare/internal/testutil"
@@ -70,7 +72,9 @@ func TestE2EWatch(t *testing.T) {
 		OnWatchPatch: func(r server.WatchReport) { res <- r }})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Watch(ctx, w, startup.Patcher{}) }()
+	trail := &auto{trail: &syncBuf{b: &bytes.Buffer{}}}
+	logger, _ := audit.NewLogger(trail.trail, audit.FormatJSON)
+	go func() { done <- s.Watch(ctx, w, startup.Patcher{Audit: execAudit(logger)}) }()
 	defer func() {
 		cancel()
 		w.Close()
@@ -92,6 +96,15 @@ func TestE2EWatch(t *testing.T) {
 		t.Fatalf("pid %d not patched; output %q", tg.pid, tg.out.String())
 	}
 	tg.wait(t, "PATCHED level 1")
+	var rs []map[string]any
+	for _, r := range trail.records(t, "libcare patch") {
+		if r["pid"] == float64(tg.pid) {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) != 1 || rs[0]["trigger"] != "exec" || rs[0]["result"] != "ok" || rs[0]["build_id"] != b.BuildID {
+		t.Errorf("audit: got %v, want one patch of pid %d triggered by exec", rs, tg.pid)
+	}
 	line := firstLine(t, tg.out)
 	switch {
 	case r.AtEntry && line != "0 PATCHED level 1":

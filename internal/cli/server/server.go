@@ -7,11 +7,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/cli/ctl"
 	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/server"
@@ -29,8 +31,12 @@ type Options struct {
 	MaxSize ctl.Size
 	// Keys is the trusted keys directory (--keys): once it holds *.pub
 	// keys, only patches signed by one of them are applied.
-	Keys   string
-	Stderr io.Writer
+	Keys string
+	// LogFormat is the audit trail's format, text or json (--log-format);
+	// the trail, always on, goes to Stderr.
+	LogFormat string
+	Audit     *slog.Logger
+	Stderr    io.Writer
 	// Dispatcher runs the libcare-ctl commands (a fresh cobra root each).
 	Dispatcher server.Dispatcher
 }
@@ -54,7 +60,14 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 			opts.Verbose += inheritedVerbose(c)
 			opts.Socket, opts.Storage = argOr(args, 0, ""), argOr(args, 1, server.DefaultStorage)
 			opts.Stderr = c.ErrOrStderr()
-			opts.Dispatcher = ctlDispatcher{maxSize: int64(opts.MaxSize), keys: opts.Keys, log: opts.Stderr}
+			if f := c.InheritedFlags().Lookup("log-format"); f != nil && f.Changed {
+				opts.LogFormat = f.Value.String() // given before "server"
+			}
+			var err error
+			if opts.Audit, err = audit.NewLogger(opts.Stderr, opts.LogFormat); err != nil {
+				return err
+			}
+			opts.Dispatcher = ctlDispatcher{maxSize: int64(opts.MaxSize), keys: opts.Keys, log: opts.Stderr, audit: opts.Audit}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -65,6 +78,7 @@ func newCmd(runF func(*Options) error) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.Watch, "watch", false, "patch new processes whose program has a patch in STORAGE")
 	cmd.Flags().Var(&opts.MaxSize, "max-size", "largest patch file to read (K, M, G suffixes)")
 	cmd.Flags().StringVar(&opts.Keys, "keys", signature.DefaultKeysDir, "trusted public keys (*.pub): when there are any, refuse patches without a valid signature by one")
+	cmd.Flags().StringVar(&opts.LogFormat, "log-format", audit.FormatText, "audit trail format on standard error: text or json")
 	return cmd
 }
 
@@ -100,19 +114,17 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	cfg := server.Config{Dispatcher: opts.Dispatcher, Storage: opts.Storage}
+	cfg := server.Config{Dispatcher: opts.Dispatcher, Storage: opts.Storage, Audit: opts.Audit}
 	if opts.Verbose > 0 {
 		cfg.Log = opts.Stderr
 	}
 	s := server.New(cfg)
-	if opts.Watch {
-		if err := startWatch(ctx, s, opts); err != nil {
-			ln.Close()
-			return err
-		}
-	}
 	if opts.Verbose > 0 {
 		fmt.Fprintf(opts.Stderr, "libcare-server: listening on %s, storage %s\n", ln.Addr(), opts.Storage)
+	}
+	if err := startAuto(ctx, s, opts); err != nil {
+		ln.Close()
+		return err
 	}
 	return s.Serve(ctx, ln)
 }

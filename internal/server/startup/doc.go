@@ -11,7 +11,10 @@
 // control is not disturbed.
 package startup
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // EntryTimeout bounds the run from exec to the entry point (upstream waits
 // 1000 ms for it).
@@ -21,4 +24,6 @@ const EntryTimeout = time.Second
 type Patcher struct {
 	Verbose bool  // print libcare-ctl's -v detail too
 	MaxSize int64 // largest patch file to read (0: kpatch.DefaultMaxSize)
+	// Audit, if set, gets the record of each patch (internal/audit).
+	Audit *slog.Logger
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/golibcare/golibcare/internal/apply"
+	"github.com/golibcare/golibcare/internal/audit"
 	"github.com/golibcare/golibcare/internal/kpatch"
 	"github.com/golibcare/golibcare/internal/procfs"
 	"github.com/golibcare/golibcare/internal/ptrace"
@@ -90,6 +91,7 @@ func (pt Patcher) patch(p *ptrace.Process, storage string, out io.Writer) error 
 	}
 	defer h.Close()
 	res, err := apply.Patch(heldHost{h, p}, src, apply.Options{Logf: logf, Debugf: debugf, Tables: apply.LoadTables, JournalDir: apply.JournalDir()})
+	audit.Log(pt.Audit, audit.Op{Kind: "patch", Pid: pid, File: storage, Res: res, Err: err})
 	if res != nil && res.Frozen > 0 {
 		logf("PID '%d' process patch frozen_time is %d microsecond", pid, res.Frozen.Microseconds())
 	}
