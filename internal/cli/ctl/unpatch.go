@@ -97,7 +97,9 @@ func (opts *UnpatchOptions) unpatchOne(pid int, all bool, src *apply.Source, in 
 		opts.times("unpatch", pid, res)
 	}
 	nothing := errors.Is(err, apply.ErrNoPatch) && (all || opts.Idempotent)
-	opts.audit("unpatch", pid, opts.Patch, src, res, err, all && (vanished(pid, err) || nothing || err == nil && res.Count == 0))
+	if !opts.DryRun {
+		opts.audit("unpatch", pid, opts.Patch, src, res, err, all && (vanished(pid, err) || nothing || err == nil && res.Count == 0))
+	}
 	switch {
 	case vanished(pid, err) && all, nothing && all:
 		return nil
