@@ -1,7 +1,7 @@
 // Package dump wires the libcare-dump command line: print a .kpatch
 // header (-H) or extract its ELF (-c), as LibcarePlus src/kpatch_dump.c
 // (facts §4). Messages go to standard output and failures exit 255, as
-// there.
+// there; a usage error exits 2, as on every golibcare tool.
 package dump
 
 import (
@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/golibcare/golibcare/internal/cli/clitool"
 	"github.com/golibcare/golibcare/internal/kpatch"
 )
 
@@ -45,8 +46,12 @@ type reported struct{ error }
 
 // ExitCode is 255 (upstream's return -1) for any error.
 func ExitCode(err error) int {
-	if err == nil {
+	var u UsageError
+	switch {
+	case err == nil:
 		return 0
+	case errors.As(err, &u):
+		return clitool.ExitUsage // as every golibcare tool; upstream exits 255
 	}
 	return 255
 }
@@ -88,7 +93,7 @@ func NewCmd(stdout io.Writer, runF func(*Options) error) *cobra.Command {
 	f.BoolVarP(&opts.Convert, "convert", "c", false, "convert to elf")
 	f.StringVarP(&opts.Input, "input", "i", "", "input kpatch file")
 	f.StringVarP(&opts.Output, "output", "o", "", "output elf file")
-	cmd.CompletionOptions.DisableDefaultCmd = true
+	clitool.Setup(cmd)
 	return cmd
 }
 

@@ -149,7 +149,7 @@ func TestSign(t *testing.T) {
 		t.Errorf("got %v, %v; want a signature by k", k, err)
 	}
 	opts.Output = ""
-	if err := Run(opts); ExitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), "--sign needs an output file") {
+	if err := Run(opts); ExitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--sign needs an output file") {
 		t.Errorf("--sign to stdout: got %v, want a usage error", err)
 	}
 }

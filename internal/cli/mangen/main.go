@@ -20,6 +20,7 @@ import (
 	"github.com/golibcare/golibcare/internal/cli/cc"
 	"github.com/golibcare/golibcare/internal/cli/client"
 	"github.com/golibcare/golibcare/internal/cli/ctl"
+	"github.com/golibcare/golibcare/internal/cli/dump"
 	"github.com/golibcare/golibcare/internal/cli/gensrc"
 	"github.com/golibcare/golibcare/internal/cli/kpatchmake"
 	"github.com/golibcare/golibcare/internal/cli/patchmake"
@@ -46,6 +47,7 @@ func pages() []page {
 		{gensrc.NewCmd(nil), "1", "0 on success; 1 after a FATAL! error, as LibcarePlus; 2 on a usage error."},
 		{strip.NewCmd(nil), "1", "0 on success; 255 on a failure, as LibcarePlus; 2 on a usage error."},
 		{kpatchmake.NewCmd(nil), "1", "0 on success; 255 on a failure, as LibcarePlus; 2 on a usage error."},
+		{dump.NewCmd(io.Discard, nil), "1", "0 on success; 255 on a failure, as LibcarePlus; 2 on a usage error."},
 	}
 }
 

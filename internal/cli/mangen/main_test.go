@@ -23,7 +23,11 @@ func TestPages(t *testing.T) {
 		"libcare-ctl-info.8": "--json", "libcare-ctl-server.8": "LISTEN_FDS",
 		"libcare-client.1": "SOCKET", "libcare-patch-make.1": "--jobs", "libcare-cc.1": "KPCC_APPEND_ARGS",
 		"kpatch_gensrc.1": "--dbg-filter", "kpatch_strip.1": "--rel-fixup", "kpatch_make.1": "--buildid",
-		"libcare.7": "KPATCH_STAGE",
+		"libcare.7": "KPATCH_STAGE", "libcare-dump.1": "--header",
+		"libcare-ctl-inspect.8": "--json", "libcare-ctl-keygen.8": "keygen", "libcare-ctl-sign.8": "sign",
+		"libcare-ctl-status.8": "--store", "libcare-ctl-store.8": "store", "libcare-ctl-store-add.8": "--level",
+		"libcare-ctl-store-disable.8": "disable", "libcare-ctl-store-enable.8": "enable",
+		"libcare-ctl-store-list.8": "--json", "libcare-ctl-store-remove.8": "remove",
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	if len(files) != len(want) {
