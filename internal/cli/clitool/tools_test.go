@@ -26,7 +26,7 @@ var tools = []struct {
 	completion bool
 }{
 	{"libcare-ctl", true}, {"libcare-client", true}, {"libcare-patch-make", true},
-	{"kpatch_gensrc", true}, {"kpatch_strip", true}, {"kpatch_make", true}, {"libcare-cc", false},
+	{"kpatch_gensrc", true}, {"kpatch_strip", true}, {"kpatch_make", true}, {"libcare-dump", true}, {"libcare-cc", false},
 }
 
 type result struct {
