@@ -1,18 +1,18 @@
 package testutil
 
-import (
-	"os"
+import "os"
 
-	"github.com/golibcare/golibcare/internal/apply"
-)
+// journalDirEnv is apply.JournalDirEnv (testutil cannot import apply:
+// apply's dependencies test with testutil).
+const journalDirEnv = "GOLIBCARE_JOURNAL_DIR"
 
-// Every tool a test starts inherits a region journal directory of its own
-// (apply.JournalDirEnv), so tests never write under the host's /run.
+// Every tool a test starts inherits a region journal directory of its own,
+// so tests never write under the host's /run.
 func init() {
-	if os.Getenv(apply.JournalDirEnv) != "" {
+	if os.Getenv(journalDirEnv) != "" {
 		return
 	}
 	if d, err := os.MkdirTemp("", "golibcare-journal-"); err == nil {
-		os.Setenv(apply.JournalDirEnv, d)
+		os.Setenv(journalDirEnv, d)
 	}
 }
