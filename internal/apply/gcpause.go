@@ -1,9 +1,8 @@
 package apply
 
 import (
-	"math"
+	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"sync"
 )
 
@@ -52,12 +51,12 @@ func pauseGC() (resume func()) {
 }
 
 // runtimeMemory is the memory the runtime's limit is measured against:
-// everything it has mapped, less what it returned to the system.
+// everything it has mapped, less what it returned to the system. It reads
+// MemStats rather than runtime/metrics, whose package init costs every
+// libcare-ctl call most of a millisecond; the stop-the-world of
+// ReadMemStats happens before the target is stopped.
 func runtimeMemory() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
-		return math.MaxInt64 - gcHeadroom
-	}
-	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.Sys - m.HeapReleased)
 }
