@@ -1,5 +1,11 @@
 // Command libcare-ctl applies, cancels and lists live patches of running
 // processes, and serves those commands on a unix socket.
+//
+// GOMAXPROCS is set once at start, not polled from a goroutine (and
+// sysmon) for cgroup quota changes: a call lasts milliseconds, and the
+// server parks in system calls.
+//
+//go:debug updatemaxprocs=0
 package main
 
 import (
