@@ -48,7 +48,7 @@ func (o *Object) lookup(mem Memory, name, version string) (symbol, bool, error) 
 		if s.Shndx == uint16(elf.SHN_UNDEF) || (typ != elf.STT_FUNC && typ != elf.STT_OBJECT && typ != elf.STT_GNU_IFUNC && typ != elf.STT_NOTYPE) {
 			continue
 		}
-		if cstr(o.dyn.strtab, s.Name) != name {
+		if !cstrIs(o.dyn.strtab, s.Name, name) {
 			continue
 		}
 		if score := o.dyn.versionScore(i, version); score > bestScore {
@@ -76,6 +76,20 @@ func (d *dynSymbols) versionScore(i int, version string) int {
 		return 2
 	}
 	return 1
+}
+
+// cstrIs reports whether the NUL-terminated string at off in tab is name,
+// without the allocation of cstr: lookup compares every symbol of libc
+// against each import.
+func cstrIs(tab []byte, off uint32, name string) bool {
+	if uint64(off) >= uint64(len(tab)) {
+		return name == ""
+	}
+	if uint64(off)+uint64(len(name)) >= uint64(len(tab)) {
+		return uint64(off)+uint64(len(name)) == uint64(len(tab)) && string(tab[off:]) == name
+	}
+	b := tab[off : off+uint32(len(name))+1]
+	return b[len(name)] == 0 && string(b[:len(name)]) == name
 }
 
 func cstr(tab []byte, off uint32) string {
@@ -139,15 +153,49 @@ func (o *Object) readDynSymbols(mem Memory) (*dynSymbols, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.syms = make([]elf.Sym64, n)
-	if _, err := binary.Decode(sb, binary.LittleEndian, d.syms); err != nil {
-		return nil, err
-	}
+	d.syms = decodeSyms(sb, n)
 	if d.strtab, err = readFull(mem, o.ptr(strtab), int(strsz)); err != nil {
 		return nil, err
 	}
 	o.readVersions(mem, tags, d, n)
 	return d, nil
+}
+
+// decodeSyms decodes n Elf64_Sym from b by hand: binary.Decode goes
+// through reflection, several times slower on libc's 3000 symbols.
+func decodeSyms(b []byte, n int) []elf.Sym64 {
+	le := binary.LittleEndian
+	syms := make([]elf.Sym64, n)
+	for i := range syms {
+		e := b[24*i : 24*i+24]
+		syms[i] = elf.Sym64{Name: le.Uint32(e), Info: e[4], Other: e[5], Shndx: le.Uint16(e[6:]),
+			Value: le.Uint64(e[8:]), Size: le.Uint64(e[16:])}
+	}
+	return syms
+}
+
+// pageReader serves the small reads of a table walk (version
+// definitions, hash chains: two to four reads per entry) from whole pages
+// of target memory, one read per page instead of per entry.
+type pageReader struct {
+	mem  Memory
+	base uint64
+	b    []byte
+}
+
+func (r *pageReader) read(addr uint64, n int) ([]byte, error) {
+	if r.b != nil && addr >= r.base && addr+uint64(n) <= r.base+uint64(len(r.b)) {
+		return r.b[addr-r.base:][:n], nil
+	}
+	base := addr &^ (pageSize - 1)
+	size := (addr + uint64(n) - base + pageSize - 1) &^ (pageSize - 1)
+	b := make([]byte, size)
+	got, _ := r.mem.ReadAt(b, int64(base))
+	if uint64(got) < addr-base+uint64(n) {
+		return readFull(r.mem, addr, n) // fails, with its message
+	}
+	r.base, r.b = base, b[:got]
+	return r.b[addr-base:][:n], nil
 }
 
 // countDynSyms sizes .dynsym from DT_HASH's nchain, DT_GNU_HASH's chains,
@@ -201,8 +249,9 @@ func gnuHashCount(mem Memory, addr uint64) (uint64, error) {
 		return symoff, nil
 	}
 	chains := bucketsAt + 4*nbuckets
+	pr := &pageReader{mem: mem}
 	for ; last < maxDynSyms; last++ {
-		v, err := readFull(mem, chains+4*(last-symoff), 4)
+		v, err := pr.read(chains+4*(last-symoff), 4)
 		if err != nil {
 			return 0, err
 		}
@@ -235,14 +284,15 @@ func (o *Object) readVersions(mem Memory, tags map[elf.DynTag]uint64, d *dynSymb
 	if limit == 0 {
 		limit = maxVerdefs
 	}
+	pr := &pageReader{mem: mem}
 	for k := 0; k < limit; k++ {
-		h, err := readFull(mem, at, 20) // Elf64_Verdef
+		h, err := pr.read(at, 20) // Elf64_Verdef
 		if err != nil {
 			return
 		}
 		ndx := binary.LittleEndian.Uint16(h[4:])
 		aux := binary.LittleEndian.Uint32(h[12:])
-		if a, err := readFull(mem, at+uint64(aux), 8); err == nil { // Elf64_Verdaux
+		if a, err := pr.read(at+uint64(aux), 8); err == nil { // Elf64_Verdaux
 			defs[ndx] = cstr(d.strtab, binary.LittleEndian.Uint32(a))
 		}
 		next := binary.LittleEndian.Uint32(h[16:])

@@ -35,6 +35,9 @@ var (
 // for gadgets; libc's text is under 2 MiB.
 const maxScan = 64 << 20
 
+// scanChunk is how much of a mapping one read brings in.
+const scanChunk = 64 << 10
+
 // gadgets are two instruction sequences in the target's own code that
 // remote code runs through. Any occurrence of the bytes works: the CPU
 // decodes from where we jump.
@@ -114,20 +117,39 @@ func scanOrder(maps []procfs.Mapping, hint uint64) []procfs.Mapping {
 // scanMapping fills the gadgets still missing from m's bytes.
 // Must be called via p.do.
 func (p *Process) scanMapping(m procfs.Mapping, g *gadgets) {
-	b := make([]byte, min(m.Size(), maxScan))
-	n, _ := p.mem.ReadAt(b, int64(m.Start))
-	b = b[:n]
-	if g.syscall == 0 {
-		if i := bytes.Index(b, syscallRet); i >= 0 {
-			g.syscall = m.Start + uint64(i)
+	// Read in chunks and stop once the preferred sequences are found:
+	// libc's gadgets lie in its first few hundred KiB, and reading the
+	// whole text (about 1.5 MiB) cost every call that much memory, with
+	// the target stopped. The results are those of one read of the whole
+	// mapping: the first `syscall; ret`, and the first of the first
+	// sigreturn sequence found.
+	const overlap = 8 // the longest sequence less one byte
+	buf := make([]byte, scanChunk+overlap)
+	restorers := make([]uint64, len(sigreturnSeqs))
+	size := min(m.Size(), maxScan)
+	for off := uint64(0); off < size; off += scanChunk {
+		b := buf[:min(scanChunk+overlap, size-off)]
+		n, _ := p.mem.ReadAt(b, int64(m.Start+off))
+		b = b[:n]
+		if g.syscall == 0 {
+			if i := bytes.Index(b, syscallRet); i >= 0 {
+				g.syscall = m.Start + off + uint64(i)
+			}
 		}
-	}
-	for _, seq := range sigreturnSeqs {
-		if g.restorer != 0 {
+		for k, seq := range sigreturnSeqs {
+			if restorers[k] == 0 {
+				if i := bytes.Index(b, seq); i >= 0 {
+					restorers[k] = m.Start + off + uint64(i)
+				}
+			}
+		}
+		if n < len(b) || (g.syscall != 0 && (g.restorer != 0 || restorers[0] != 0)) {
 			break
 		}
-		if i := bytes.Index(b, seq); i >= 0 {
-			g.restorer = m.Start + uint64(i)
+	}
+	for _, r := range restorers {
+		if g.restorer == 0 && r != 0 {
+			g.restorer = r
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -57,14 +56,7 @@ func Generate(name string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	pp, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
+	pk, pp := marshalPrivate(priv), marshalPublic(pub)
 	if err := writeNew(name, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
 		return nil, err
 	}
@@ -97,13 +89,9 @@ func LoadPrivate(path string) (ed25519.PrivateKey, error) {
 	if blk == nil || blk.Type != "PRIVATE KEY" {
 		return nil, fmt.Errorf("%s: no PEM PRIVATE KEY block: %w", path, ErrBadKey)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	priv, err := parsePrivateDER(blk.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrBadKey, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%s: not an ed25519 key: %w", path, ErrBadKey)
 	}
 	return priv, nil
 }
@@ -114,13 +102,9 @@ func ParsePublic(b []byte) (ed25519.PublicKey, error) {
 	if blk == nil || blk.Type != "PUBLIC KEY" {
 		return nil, fmt.Errorf("no PEM PUBLIC KEY block: %w", ErrBadKey)
 	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	pub, err := parsePublicDER(blk.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadKey, err)
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("not an ed25519 key: %w", ErrBadKey)
 	}
 	return pub, nil
 }
