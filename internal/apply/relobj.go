@@ -139,16 +139,7 @@ func (r *relObj) parseSymbols() error {
 // libraries and gets a jump-table slot (facts §8.9b,f).
 func (r *relObj) isImport(i int) bool {
 	s := r.syms[i]
-	if i == 0 || s.Shndx != uint16(elf.SHN_UNDEF) {
-		return false
-	}
-	switch elf.ST_TYPE(s.Info) {
-	case elf.STT_FUNC, elf.STT_OBJECT, elf.STT_NOTYPE:
-	default:
-		return false
-	}
-	b := elf.ST_BIND(s.Info)
-	return b == elf.STB_GLOBAL || b == elf.STB_WEAK
+	return i != 0 && s.Shndx == uint16(elf.SHN_UNDEF) && elfutil.Importable(s.Info)
 }
 
 func (r *relObj) imports() []int {

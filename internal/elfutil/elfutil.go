@@ -51,3 +51,16 @@ func SafeSectionData(s *elf.Section) (b []byte, err error) {
 	}
 	return s.Data()
 }
+
+// Importable reports whether an undefined symbol with st_info info is
+// resolved from the target's libraries when a patch is applied: a
+// function, object or untyped symbol, global or weak (facts §8.9b,f).
+func Importable(info byte) bool {
+	switch elf.ST_TYPE(info) {
+	case elf.STT_FUNC, elf.STT_OBJECT, elf.STT_NOTYPE:
+	default:
+		return false
+	}
+	b := elf.ST_BIND(info)
+	return b == elf.STB_GLOBAL || b == elf.STB_WEAK
+}

@@ -159,7 +159,7 @@ func (o *object) describe(r *Report) error {
 	}
 	for _, s := range o.syms[1:] {
 		switch {
-		case s.Section == elf.SHN_UNDEF && s.Name != "" && importable(s):
+		case s.Section == elf.SHN_UNDEF && s.Name != "" && elfutil.Importable(s.Info):
 			r.Imports = append(r.Imports, s.Name)
 		case !o.kept(s.Section) || s.Name == "":
 		case elf.ST_TYPE(s.Info) == elf.STT_OBJECT || elf.ST_TYPE(s.Info) == elf.STT_TLS:
@@ -171,15 +171,4 @@ func (o *object) describe(r *Report) error {
 	}
 	sort.Strings(r.Imports)
 	return nil
-}
-
-// importable mirrors apply's rule for symbols resolved in the target.
-func importable(s elf.Symbol) bool {
-	switch elf.ST_TYPE(s.Info) {
-	case elf.STT_FUNC, elf.STT_OBJECT, elf.STT_NOTYPE:
-	default:
-		return false
-	}
-	b := elf.ST_BIND(s.Info)
-	return b == elf.STB_GLOBAL || b == elf.STB_WEAK
 }
