@@ -86,10 +86,13 @@ func TestDump(t *testing.T) {
 	if err != nil || f.Type != elf.ET_REL || f.Section(".kpatch.info") == nil {
 		t.Errorf("-c: got %v, want an ET_REL with .kpatch.info", err)
 	}
-	for _, args := range [][]string{{"-c", "-i", pb.Kpatch}, {"-H"}, {"-c", "-i", filepath.Join(dir, "foo.c"), "-o", elfOut}} {
-		out, err := testutil.RunErr(dir, dump, args...)
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 255 {
-			t.Errorf("%q: got %v, want exit 255\n%s", args, err, out)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{{[]string{"-c", "-i", pb.Kpatch}, 2}, {[]string{"-H"}, 2}, {[]string{"-c", "-i", filepath.Join(dir, "foo.c"), "-o", elfOut}, 255}} {
+		out, err := testutil.RunErr(dir, dump, tc.args...)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != tc.code {
+			t.Errorf("%q: got %v, want exit %d\n%s", tc.args, err, tc.code, out)
 		}
 	}
 }

@@ -274,6 +274,14 @@ func TestE2EStorageMadeLater(t *testing.T) {
 	tg.wait(t, "UNPATCHED")
 	a := newAuto(t)
 	a.start(t, storage, tg)
+	// The server says so once its watcher has found nothing; only then
+	// is the directory made (made earlier, it would simply be watched).
+	for deadline := time.Now().Add(waitTime); len(a.records(t, "storage not watched")) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no record says the storage is not watched")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	mustStore(t, "add", "--store", storage, l1.Kpatch)
 	tg.wait(t, "PATCHED level 1")
 	if rs := a.records(t, "storage not watched"); len(rs) != 1 {
