@@ -196,8 +196,12 @@ func TestServerMemory(t *testing.T) {
 	if patched.Load() < 2*memTargets {
 		t.Errorf("only %d patch/unpatch requests ran, want the stop windows to overlap", patched.Load())
 	}
-	if end > 2*warm {
-		t.Errorf("server RSS grew from %d KiB after %d requests to %d KiB after %d, want at most twice", warm, memWarmup, end, done.Load())
+	// At most twice the warm-up's RSS, or 24 MiB more when that is small
+	// (a lean server starts near 14 MiB, and overlapping stop windows may
+	// hold the collector off for up to gcHeadroom); unbounded growth went
+	// to hundreds of MiB here.
+	if limit := max(2*warm, warm+24<<10); end > limit {
+		t.Errorf("server RSS grew from %d KiB after %d requests to %d KiB after %d, want at most %d KiB", warm, memWarmup, end, done.Load(), limit)
 	}
 	if gcs == 0 {
 		t.Errorf("no GC cycle after the warm-up: the collector stayed off")
