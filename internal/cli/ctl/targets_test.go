@@ -3,10 +3,12 @@
 package ctl
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestIsNamed matches like pidof: argv[0]'s basename, or comm, which the
@@ -30,6 +32,16 @@ func TestIsNamed(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := cmd.Process.Pid
+	// Start returns at exec's point of no return (the close-on-exec pipe),
+	// before the kernel has laid out the new argv: wait for cmdline.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d: no cmdline after 10 s", pid)
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		want bool
@@ -38,7 +50,6 @@ func TestIsNamed(t *testing.T) {
 		{"golibcare-named-other", true}, // its head is comm, all the kernel kept
 		{"golibcare", false}, {"sleep", false}, {"x", false},
 	} {
-		// Start returns once the exec is done: comm and cmdline are set.
 		if got := isNamed(pid, tc.name); got != tc.want {
 			t.Errorf("isNamed(%d, %q): got %v, want %v", pid, tc.name, got, tc.want)
 		}
