@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/golibcare/golibcare/internal/ccargs"
 	"github.com/golibcare/golibcare/internal/placement"
 )
 
@@ -90,7 +91,7 @@ func (r *Runner) Run(ctx context.Context, s Step) error {
 	cmd.Stdout = io.MultiWriter(orDiscard(r.Stdout), fatal)
 	cmd.Stderr = io.MultiWriter(orDiscard(r.Stderr), fatal)
 	setGroupKill(ctx, cmd)
-	shown := Quote(s.Argv)
+	shown := ccargs.Quote(s.Argv)
 	if r.Verbose {
 		fmt.Fprintf(orDiscard(r.Stdout), "+ (cd %s && %sKPATCH_STAGE=%s %s)\n", s.Dir, envPrefix(s.Env), s.Stage, shown)
 	}
@@ -127,7 +128,7 @@ func envPrefix(env []string) string {
 	if len(env) == 0 {
 		return ""
 	}
-	return Quote(env) + " "
+	return ccargs.Quote(env) + " "
 }
 
 // displayCmd names a command in messages the way the user would type it:
@@ -141,7 +142,7 @@ func displayCmd(argv []string) string {
 		return displayCmd(argv[4:]) // shellArgv's wrapper
 	}
 	if len(argv) == 3 && argv[0] == "sh" && argv[1] == "-c" {
-		return "sh -c " + Quote(argv[2:])
+		return "sh -c " + ccargs.Quote(argv[2:])
 	}
 	words := []string{baseName(argv[0])}
 	for i := 1; i < len(argv) && len(words) < 3; i++ {
@@ -163,18 +164,6 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
-}
-
-// Quote joins argv for display, quoting what a shell would split.
-func Quote(argv []string) string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return strings.Join(out, " ")
 }
 
 // setGroupKill runs cmd in its own process group and, on cancellation,

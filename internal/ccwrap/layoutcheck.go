@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/golibcare/golibcare/internal/ccargs"
 	"github.com/golibcare/golibcare/internal/elfutil"
 	"github.com/golibcare/golibcare/internal/layout"
 )
@@ -79,7 +80,7 @@ func (c *Config) layoutChanges(job *layoutJob) ([]layout.Change, *layout.Unit, e
 	for i, f := range []string{job.orig, job.patched} {
 		obj := strings.TrimSuffix(f, ".s") + ".o"
 		argv := append(append([]string{}, job.argv...), f, "-o", obj)
-		c.debugf("run: %s", quote(argv))
+		c.debugf("run: %s", ccargs.Quote(argv))
 		if code := c.runEnv(argv, c.Env); code != 0 {
 			return nil, nil, fmt.Errorf("assembling %s failed (status %d)", filepath.Base(f), code)
 		}

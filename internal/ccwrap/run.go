@@ -6,8 +6,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
+
+	"github.com/golibcare/golibcare/internal/ccargs"
 )
 
 // ExitFatal is the exit status of libcare-cc's own fatal errors, as
@@ -36,7 +37,7 @@ func (c *Config) Run(argv []string) int {
 		argv = []string{"libcare-cc"}
 	}
 	if c.Debug >= 2 {
-		c.debugf("argv: %s", quote(argv))
+		c.debugf("argv: %s", ccargs.Quote(argv))
 		c.debugf("stage=%s cc=%s cxx=%s kpatch_path=%s", c.Stage, c.CC, c.CXX, c.KpatchPath)
 	}
 	p, err := c.NewPlan(argv)
@@ -66,9 +67,9 @@ func (c *Config) Run(argv []string) int {
 // status and signals reach make unchanged.
 func (c *Config) exec(p *Plan) int {
 	if p.Passthrough {
-		c.debugf("passthrough (%s): %s", p.Reason, quote(p.Exec))
+		c.debugf("passthrough (%s): %s", p.Reason, ccargs.Quote(p.Exec))
 	} else {
-		c.debugf("exec: %s", quote(p.Exec))
+		c.debugf("exec: %s", ccargs.Quote(p.Exec))
 	}
 	err := c.Exec(p.Exec[0], p.Exec, c.Env)
 	return fatal(c.Stderr, fmt.Errorf("exec %s: %w", p.Exec[0], err))
@@ -117,7 +118,7 @@ func (c *Config) runHooked(s Step) int {
 		defer h.remove()
 		env = h.env(c.Env)
 	}
-	c.debugf("run: %s", quote(s.Argv))
+	c.debugf("run: %s", ccargs.Quote(s.Argv))
 	if code := c.runEnv(s.Argv, env); code != 0 {
 		return code
 	}
@@ -165,7 +166,7 @@ func removeAll(files []string) {
 // runCmd runs argv and returns its exit status; a command killed by a
 // signal gives 128+signal, as in the shell.
 func (c *Config) runCmd(argv []string) int {
-	c.debugf("run: %s", quote(argv))
+	c.debugf("run: %s", ccargs.Quote(argv))
 	return c.runEnv(argv, c.Env)
 }
 
@@ -208,16 +209,4 @@ func (c *Config) debugf(format string, args ...any) {
 func fatal(w io.Writer, err error) int {
 	fmt.Fprintf(w, "libcare-cc: %v\n", err)
 	return ExitFatal
-}
-
-// quote joins argv for display, quoting what a shell would split.
-func quote(argv []string) string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>()*?[]#~") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return strings.Join(out, " ")
 }

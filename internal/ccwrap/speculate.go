@@ -195,7 +195,7 @@ func (c *Config) startSpeculations(p *Plan) func(keep bool) {
 		r := &running{s: s, cmd: exec.Command(s.Argv[0], s.Argv[1:]...)}
 		r.cmd.Env = c.Env
 		r.cmd.Stderr = &r.stderr
-		c.debugf("speculate: %s", quote(s.Argv))
+		c.debugf("speculate: %s", ccargs.Quote(s.Argv))
 		if r.cmd.Start() == nil {
 			all = append(all, r)
 		}
