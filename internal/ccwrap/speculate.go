@@ -123,12 +123,7 @@ func specArgv(key []string, in, src, out, deps string) ([]string, bool) {
 		skip = false
 	}
 	from := filepath.Dir(src) + "/"
-	m, d := remap(macro, dir), remap(debug, dir)
-	if m == d {
-		argv = append(argv, "-ffile-prefix-map="+from+"="+m)
-	} else {
-		argv = append(argv, "-fmacro-prefix-map="+from+"="+m, "-fdebug-prefix-map="+from+"="+d)
-	}
+	argv = append(argv, mapOpts(from, remap(macro, dir), remap(debug, dir))...)
 	return append(argv, "-MD", "-MF", deps), true
 }
 
